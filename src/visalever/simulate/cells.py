@@ -1,0 +1,169 @@
+"""Measures per (country x category) cell, as arrays aligned with the baseline flows.
+
+The simulator never re-implements the law: it reads the measures table that `policy.resolve`
+produces (aggregate path) or the per-record outcome of `policy.replay` over synthetic microdata
+(microdata path), and reduces either to the same cell arrays, so one Monte Carlo serves both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from visalever.simulate.behaviour import CATEGORIES
+
+
+@dataclass(frozen=True)
+class CellMeasures:
+    """Per-cell shares and means under one policy; every array has shape (C, K).
+
+    proceed/suspended/invalid are shares of applications (sum to 1). fee is the mean fee per lodged
+    valid application, surcharge the mean s.70 additional payment per proceeding application,
+    slowdown_days the mean added days before a grant is allowed, priority the share allowed priority.
+    """
+
+    proceed: np.ndarray
+    suspended: np.ndarray
+    invalid: np.ndarray
+    fee: np.ndarray
+    surcharge: np.ndarray
+    slowdown_days: np.ndarray
+    priority: np.ndarray
+    currency: str = "GBP"
+    missing_iso3: tuple[str, ...] = ()
+
+    @property
+    def restrictive(self) -> np.ndarray:
+        """True where the policy restricts the cell in any way (bool, (C, K))."""
+        return (
+            (self.proceed < 1.0)
+            | (self.surcharge > 0)
+            | (self.slowdown_days > 0)
+            | (self.priority < 1.0)
+        )
+
+
+def affected_share(base: CellMeasures, reform: CellMeasures) -> np.ndarray:
+    """1.0 where any measure differs between baseline and reform, else 0.0 (aggregate path)."""
+    diff = (
+        ~np.isclose(base.proceed, reform.proceed)
+        | ~np.isclose(base.suspended, reform.suspended)
+        | ~np.isclose(base.fee, reform.fee)
+        | ~np.isclose(base.surcharge, reform.surcharge)
+        | ~np.isclose(base.slowdown_days, reform.slowdown_days)
+        | ~np.isclose(base.priority, reform.priority)
+    )
+    return diff.astype(np.float64)
+
+
+def _grid(iso3: list[str]) -> pl.DataFrame:
+    return pl.DataFrame({"iso3": iso3}).join(pl.DataFrame({"category": list(CATEGORIES)}), how="cross")
+
+
+def _to_matrix(frame: pl.DataFrame, column: str, n: int) -> np.ndarray:
+    return frame[column].to_numpy().astype(np.float64).reshape(n, len(CATEGORIES))
+
+
+def cells_from_measures(measures: pl.DataFrame, iso3: list[str]) -> CellMeasures:
+    """Reduce a `resolve` measures frame (one row per iso3 x category) to cell arrays.
+
+    A nationality the measures table does not list gets no country measure: it proceeds, with the
+    category's most common fee in the table. Such nationalities are returned in `missing_iso3` so the
+    output can say so.
+    """
+    m = measures.select(
+        "iso3",
+        "category",
+        "outcome",
+        pl.col("fee_amount").cast(pl.Float64).fill_null(0.0),
+        pl.col("surcharge_amount").cast(pl.Float64).fill_null(0.0),
+        pl.col("slowdown_days").cast(pl.Float64).fill_null(0.0),
+        pl.col("priority_allowed").cast(pl.Boolean).fill_null(True),
+        pl.col("fee_currency"),
+    )
+    currencies = [c for c in m["fee_currency"].drop_nulls().unique().to_list() if c]
+    currency = currencies[0] if currencies else "GBP"
+    default_fee = m.group_by("category").agg(pl.col("fee_amount").mode().first().alias("default_fee"))
+    g = (
+        _grid(iso3)
+        .join(m, on=["iso3", "category"], how="left")
+        .join(default_fee, on="category", how="left")
+    )
+    missing = sorted(set(g.filter(pl.col("outcome").is_null())["iso3"].to_list()))
+    g = g.with_columns(
+        pl.col("outcome").fill_null("proceed"),
+        pl.coalesce("fee_amount", "default_fee", pl.lit(0.0)).alias("fee_amount"),
+        pl.col("surcharge_amount").fill_null(0.0),
+        pl.col("slowdown_days").fill_null(0.0),
+        pl.col("priority_allowed").fill_null(True),
+    ).with_columns(
+        (pl.col("outcome") == "proceed").cast(pl.Float64).alias("p"),
+        (pl.col("outcome") == "suspended").cast(pl.Float64).alias("s"),
+        (pl.col("outcome") == "invalid").cast(pl.Float64).alias("v"),
+        pl.col("priority_allowed").cast(pl.Float64).alias("prio"),
+    )
+    n = len(iso3)
+    return CellMeasures(
+        proceed=_to_matrix(g, "p", n),
+        suspended=_to_matrix(g, "s", n),
+        invalid=_to_matrix(g, "v", n),
+        fee=_to_matrix(g, "fee_amount", n),
+        surcharge=_to_matrix(g, "surcharge_amount", n),
+        slowdown_days=_to_matrix(g, "slowdown_days", n),
+        priority=_to_matrix(g, "prio", n),
+        currency=currency,
+        missing_iso3=tuple(missing),
+    )
+
+
+def replay_cell_aggregates(replayed: pl.DataFrame) -> pl.DataFrame:
+    """Per (nationality, category) sums of a replayed frame, ready to be added across batches.
+
+    Sums (not means) so that streamed batches combine exactly; `cells_from_replay_sums` turns them
+    into shares and means.
+    """
+    return replayed.group_by("nationality", "category").agg(
+        pl.len().alias("n"),
+        (pl.col("outcome") == "proceed").sum().alias("n_proceed"),
+        (pl.col("outcome") == "suspended").sum().alias("n_suspended"),
+        (pl.col("outcome") == "invalid").sum().alias("n_invalid"),
+        pl.when(pl.col("outcome") != "invalid").then(pl.col("fee_amount")).otherwise(0.0).sum()
+        .alias("fee_sum"),
+        pl.when(pl.col("outcome") == "proceed").then(pl.col("surcharge_amount")).otherwise(0.0).sum()
+        .alias("surcharge_sum"),
+        (pl.col("earliest_decision_date") - pl.col("application_date")).dt.total_days().fill_null(0)
+        .clip(lower_bound=0).sum().alias("slowdown_sum"),
+        pl.col("priority_service_allowed").cast(pl.Int64).sum().alias("n_priority_allowed"),
+    )
+
+
+def cells_from_replay_sums(sums: pl.DataFrame, iso3: list[str], currency: str = "GBP") -> CellMeasures:
+    """Cell arrays from summed replay aggregates (nationality, category, n, n_proceed, ...)."""
+    s = sums.group_by("nationality", "category").agg(pl.all().sum())
+    g = _grid(iso3).join(s.rename({"nationality": "iso3"}), on=["iso3", "category"], how="left").fill_null(0)
+    n = pl.col("n").cast(pl.Float64)
+    safe = pl.when(n > 0).then(n).otherwise(1.0)
+    lodged = (pl.col("n_proceed") + pl.col("n_suspended")).cast(pl.Float64)
+    g = g.with_columns(
+        pl.when(n > 0).then(pl.col("n_proceed") / safe).otherwise(1.0).alias("p"),
+        (pl.col("n_suspended") / safe).alias("s"),
+        (pl.col("n_invalid") / safe).alias("v"),
+        pl.when(lodged > 0).then(pl.col("fee_sum") / lodged).otherwise(0.0).alias("fee"),
+        pl.when(pl.col("n_proceed") > 0).then(pl.col("surcharge_sum") / pl.col("n_proceed")).otherwise(0.0)
+        .alias("sur"),
+        (pl.col("slowdown_sum") / safe).alias("slow"),
+        pl.when(n > 0).then(pl.col("n_priority_allowed") / safe).otherwise(1.0).alias("prio"),
+    )
+    k = len(iso3)
+    return CellMeasures(
+        proceed=_to_matrix(g, "p", k),
+        suspended=_to_matrix(g, "s", k),
+        invalid=_to_matrix(g, "v", k),
+        fee=_to_matrix(g, "fee", k),
+        surcharge=_to_matrix(g, "sur", k),
+        slowdown_days=_to_matrix(g, "slow", k),
+        priority=_to_matrix(g, "prio", k),
+        currency=currency,
+    )
