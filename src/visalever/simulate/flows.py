@@ -26,6 +26,7 @@ GRANT_INDICATORS: dict[str, str] = {
     "visas.granted.other": "other",
 }
 NATIONAL = "ALL"
+NON_VISITOR = "visas.granted.non_visitor"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Flows:
     grants: np.ndarray  # (C, K) float64, published nationality rows
     national: np.ndarray  # (K,) published national totals (NaN where none is published)
     sources: list[str] = field(default_factory=list)
+    # Nationalities published with a non-visitor total but no category split (counted in the gap).
+    unsplit: dict[str, float] = field(default_factory=dict)
 
     @property
     def by_nationality(self) -> np.ndarray:
@@ -60,6 +63,10 @@ class Flows:
                 "gap": float(self.gap[k]) if nat is not None else None,
             }
         return {
+            "nationalities_without_category_split": {
+                "grants": self.unsplit,
+                "note": "published with only a Work/Study/Family/Other total, so they sit in the gap",
+            },
             "explanation": (
                 "Published nationality rows do not sum to the published national totals (rows missing, "
                 "zeroed or duplicated in the source table). The gap is shown as `unallocated`: it is part of "
@@ -106,6 +113,15 @@ def flows_from_observations(obs: pl.DataFrame, year: str | int, jurisdiction: st
             ctry = ctry.with_columns(pl.lit(0.0).alias(cat))
     grants = ctry.select([pl.col(c).fill_null(0.0).cast(pl.Float64) for c in CATEGORIES]).to_numpy()
     sources = sorted(set(rows["source"].to_list())) if "source" in rows.columns else []
+    split = set(ctry["iso3"].to_list())
+    unsplit_rows = obs.filter(
+        (pl.col("jurisdiction") == jurisdiction)
+        & (pl.col("period") == period)
+        & (pl.col("indicator") == NON_VISITOR)
+        & (pl.col("iso3") != NATIONAL)
+        & ~pl.col("iso3").is_in(list(split))
+    )
+    unsplit = {r["iso3"]: float(r["value"]) for r in unsplit_rows.iter_rows(named=True)}
     return Flows(
         jurisdiction=jurisdiction,
         year=period,
@@ -113,6 +129,7 @@ def flows_from_observations(obs: pl.DataFrame, year: str | int, jurisdiction: st
         grants=np.ascontiguousarray(grants, dtype=np.float64),
         national=national,
         sources=sources,
+        unsplit=unsplit,
     )
 
 
