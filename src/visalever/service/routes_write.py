@@ -1,0 +1,144 @@
+"""Write endpoints: decisions (caseworker), quotas and designations (policy_admin), audit (auditor)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import Response
+
+from visalever.service import audit, decisions, designations, quotas
+from visalever.service.auth import Principal, require
+from visalever.service.db import read_conn
+from visalever.service.errors import Unavailable, Unprocessable
+from visalever.service.http import idempotency_key, idempotent_write, json_response, run_db
+from visalever.service.schemas import (
+    AuditVerification,
+    DecisionOut,
+    DecisionRequest,
+    ErrorOut,
+    QuotaOut,
+    QuotaRequest,
+)
+
+router = APIRouter(prefix="/v1")
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422)
+}
+IDEMPOTENCY_DOC = "Optional. The same key with the same body returns the first response; another body, 409."
+
+
+def _runtime(request: Request) -> Any:
+    runtime = request.app.state.runtime
+    if runtime is None:
+        raise Unavailable(f"policy: the policy engine is not available ({request.app.state.runtime_error})")
+    return runtime
+
+
+@router.post("/decisions", response_model=DecisionOut, responses=ERRORS, tags=["decisions"],
+             summary="Decide one visa application (consumes a quota unit when it proceeds under a cap)")
+async def post_decision(request: Request, body: DecisionRequest,
+                        principal: Annotated[Principal, Depends(require("decisions.create"))]) -> Response:
+    key = idempotency_key(request)
+    runtime = _runtime(request)
+    engine = request.app.state.engine
+    status, data, text = await run_db(
+        engine, lambda: decisions.decide_and_record(engine, runtime, body, key, principal.token_id))
+    return json_response(data, status, text or None)
+
+
+@router.get("/decisions/{decision_id}", response_model=DecisionOut, responses=ERRORS, tags=["decisions"])
+async def get_decision(request: Request, decision_id: str,
+                       _: Annotated[Principal, Depends(require("decisions.read"))]) -> Response:
+    engine = request.app.state.engine
+
+    def work() -> Any:
+        with read_conn(engine) as conn:
+            return decisions.get(conn, decision_id)
+
+    return json_response(await run_db(engine, work))
+
+
+@router.post("/quotas", status_code=201, response_model=QuotaOut, responses=ERRORS, tags=["quotas"])
+async def post_quota(request: Request, body: QuotaRequest,
+                     principal: Annotated[Principal, Depends(require("quotas.write"))]) -> Response:
+    key = idempotency_key(request)
+    engine = request.app.state.engine
+    status, data = await run_db(engine, lambda: idempotent_write(
+        engine, key, "POST", "/v1/quotas", body.model_dump(mode="json"), 201,
+        lambda conn: quotas.create(conn, body, principal.token_id)))
+    return json_response(data, status)
+
+
+@router.get("/quotas/{quota_id}", response_model=QuotaOut, responses=ERRORS, tags=["quotas"])
+async def get_quota(request: Request, quota_id: str,
+                    _: Annotated[Principal, Depends(require("quotas.read"))]) -> Response:
+    engine = request.app.state.engine
+
+    def work() -> Any:
+        with read_conn(engine) as conn:
+            return quotas.get(conn, quota_id)
+
+    return json_response(await run_db(engine, work))
+
+
+DESIGNATION_EXAMPLE = {
+    "id": "uk-2026-xyz-warning", "jurisdiction": "uk", "iso3": "AGO", "kind": "warning",
+    "title": "Warning of visa penalties", "start": "2026-03-01",
+    "sources": [{"title": "Home Office statement", "url": "https://www.gov.uk/"}],
+}
+
+
+@router.post("/designations", status_code=201, responses=ERRORS, tags=["designations"],
+             summary="Create a designation (applies to decisions immediately, in every server process)")
+async def post_designation(
+    request: Request,
+    body: Annotated[dict[str, Any], Body(examples=[DESIGNATION_EXAMPLE],
+                                         description="A Designation (see GET /v1/designations)")],
+    principal: Annotated[Principal, Depends(require("designations.write"))],
+) -> Response:
+    key = idempotency_key(request)
+    runtime = _runtime(request)
+    clean = runtime.validate_designation(body)
+    engine = request.app.state.engine
+    status, data = await run_db(engine, lambda: idempotent_write(
+        engine, key, "POST", "/v1/designations", clean, 201,
+        lambda conn: designations.create(conn, clean, principal.token_id)))
+    return json_response(data, status)
+
+
+@router.patch("/designations/{designation_id}", responses=ERRORS, tags=["designations"],
+              summary="Amend or lift a designation (e.g. {\"end\": \"2026-02-06\"} lifts it from that day)")
+async def patch_designation(
+    request: Request, designation_id: str,
+    body: Annotated[dict[str, Any], Body(examples=[{"end": "2026-02-06", "status": "lifted"}])],
+    principal: Annotated[Principal, Depends(require("designations.write"))],
+) -> Response:
+    key = idempotency_key(request)
+    runtime = _runtime(request)
+    if "id" in body and body["id"] != designation_id:
+        raise Unprocessable("id: the id of a designation cannot be changed")
+    engine = request.app.state.engine
+
+    def action(conn: Any) -> Any:
+        current = designations.get(conn, designation_id)
+        merged = runtime.validate_designation({**current, **body})
+        return designations.replace(conn, designation_id, merged, body, principal.token_id)
+
+    status, data = await run_db(engine, lambda: idempotent_write(
+        engine, key, "PATCH", f"/v1/designations/{designation_id}", body, 200, action))
+    return json_response(data, status)
+
+
+@router.get("/audit/verify", response_model=AuditVerification, responses=ERRORS, tags=["audit"],
+            summary="Walk the hash-chained audit log and report the first broken link")
+async def get_audit_verify(request: Request,
+                           _: Annotated[Principal, Depends(require("audit.read"))]) -> Response:
+    engine = request.app.state.engine
+
+    def work() -> Any:
+        with read_conn(engine) as conn:
+            return audit.verify(conn).as_dict()
+
+    return json_response(await run_db(engine, work))

@@ -1,0 +1,114 @@
+"""The policy engine as the decision service sees it: one loaded policy plus the designations stored
+in the database, re-read whenever the designations version counter moves.
+
+Why a runtime object: loading and resolving a policy is far slower than deciding, so each process
+keeps the policy with the database's designations applied and replaces it only when the version
+counter (read inside the decision transaction) changes, which is how an amendment made through any
+process applies immediately in all of them.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection
+
+from visalever.errors import InputError
+from visalever.service import designations as store
+from visalever.service.errors import Unprocessable
+from visalever.service.schemas import DecisionRequest
+
+
+def _validation_error(err: ValidationError, prefix: str = "") -> Unprocessable:
+    from visalever.service.http import validation_message
+
+    message, detail = validation_message([{**e, "loc": (prefix, *e["loc"]) if prefix else e["loc"]}
+                                          for e in err.errors(include_url=False)])
+    return Unprocessable(message, detail=detail)
+
+
+class PolicyRuntime:
+    """One policy, with the database's designations applied, cached per designations version."""
+
+    def __init__(self, policy_id: str) -> None:
+        from visalever.policy import load_policy
+
+        self.policy_id = policy_id
+        self.base_policy = load_policy(policy_id)
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._designations: Any = None
+
+    @property
+    def jurisdiction(self) -> str:
+        """The policy's jurisdiction (uk, eu, us)."""
+        return self.base_policy.jurisdiction
+
+    def packaged_designations(self) -> list[dict[str, Any]]:
+        """The designations shipped with the regime (seed for a fresh database); a reform's own
+        hypothetical designations stay with the policy and are never stored as acts."""
+        return [d.model_dump(mode="json") for d in self.base_policy.designations if not d.hypothetical]
+
+    def validate_designation(self, data: Any, prefix: str = "") -> dict[str, Any]:
+        """Validate a designation body against the engine's schema and this policy's measures."""
+        from visalever.policy.loader import validate_designation
+        from visalever.policy.models import Designation
+
+        try:
+            designation = Designation.model_validate(data)
+        except ValidationError as err:
+            raise _validation_error(err, prefix) from None
+        try:
+            validate_designation(designation, self.base_policy)
+        except InputError as err:
+            raise Unprocessable(str(err)) from None
+        return designation.model_dump(mode="json")
+
+    def designations_for(self, conn: Connection) -> Any:
+        """The stored designations as the engine's `DesignationSet`, refreshed when the version moved."""
+        current = store.version(conn)
+        if current == self._version:
+            return self._designations
+        with self._lock:
+            if current != self._version:
+                from visalever.policy.models import Designation
+                from visalever.policy.resolve import DesignationSet
+
+                stored = [Designation.model_validate(b) for b in store.list_all(conn)]
+                stored = [d for d in stored if d.jurisdiction == self.base_policy.jurisdiction]
+                self._designations = DesignationSet(stored)
+                self._version = current
+        return self._designations
+
+    def measures(self, conn: Connection, as_of: Any) -> Any:
+        """The engine's measures table on `as_of` with the stored designations."""
+        from visalever.policy import resolve
+
+        return resolve(self.base_policy, as_of, designations=self.designations_for(conn))
+
+    @property
+    def designations_version(self) -> int | None:
+        """The version of the designations currently applied in this process."""
+        return self._version
+
+    def decide(self, conn: Connection, req: DecisionRequest) -> dict[str, Any]:
+        """The engine's Decision for `req` as a JSON-ready dict (decision_id filled in by the caller)."""
+        from visalever.policy import Application, decide
+
+        policy = self.base_policy
+        designations = self.designations_for(conn)
+        unknown = [e for e in req.exemptions if e not in policy.exemptions]
+        if unknown:
+            known = ", ".join(sorted(policy.exemptions)) or "none"
+            raise Unprocessable(f"exemptions: unknown exemption {unknown[0]!r} (this policy knows: {known})")
+        application = Application(application_id=req.application_id, nationality=req.nationality,
+                                  category=req.category, application_date=req.application_date,
+                                  priority_service=req.priority_service, exemptions=list(req.exemptions))
+        decision = decide(application, policy, designations=designations)
+        body = decision.model_dump(mode="json")
+        body.pop("decision_id", None)
+        body.pop("application_id", None)
+        body["policy"]["designations_version"] = str(self._version)
+        return body
