@@ -1,0 +1,361 @@
+"""Schemas of the law as data (regime files) and of applications and decisions.
+
+Everything a regime file may say is declared here with pydantic so that a file is either valid as a
+whole or rejected with the key path of the first problem; nothing in these models is jurisdiction
+specific: the UK, EU and US regimes are all expressed with the same vocabulary of measure effects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Category = Literal["visit", "study", "work", "family", "other"]
+CATEGORIES: tuple[str, ...] = ("visit", "study", "work", "family", "other")
+Outcome = Literal["proceed", "suspended", "invalid", "quota_exhausted"]
+MeasureOutcome = Literal["proceed", "suspended", "invalid"]
+#: Severity order used when several measures set an outcome: the most severe wins.
+OUTCOME_SEVERITY: dict[str, int] = {"proceed": 0, "suspended": 1, "invalid": 2}
+PolicyStatus = Literal["enacted", "announced_direction", "proposed", "scenario", "repealed"]
+
+#: Fields of a measures-table row that a measure may set, and how two measures on the same row combine.
+#: "severity": the most severe outcome wins; "max": the largest value wins; "last": later measures win
+#: (order: policy base, tier, then designations by start date).
+EFFECT_FIELDS: dict[str, str] = {
+    "outcome": "severity",
+    "fee": "last",
+    "surcharge": "last",
+    "slowdown_days": "max",
+    "processing_days": "last",
+    "priority_processing_days": "last",
+    "multiple_entry_allowed": "last",
+    "priority_allowed": "last",
+    "quota": "last",
+}
+#: Exemption targets: the row fields an exemption can revert to the policy's base value.
+EXEMPTABLE = ("outcome", "fee", "surcharge", "slowdown_days", "processing_days", "multiple_entry_allowed",
+              "priority_allowed", "quota")
+
+
+class Strict(BaseModel):
+    """Base for regime-file models: unknown keys are errors (a typo must not silently drop law)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Reference(Strict):
+    """A citation: a title plus a URL or the name of an instrument (Act, section, decision number)."""
+
+    title: str = Field(min_length=1)
+    url: str | None = None
+    instrument: str | None = None
+    accessed: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _url_or_instrument(self) -> Reference:
+        if not (self.url or self.instrument):
+            raise ValueError("a reference needs a url or an instrument")
+        return self
+
+
+class ParameterValue(Strict):
+    """One dated value of a parameter. `value: null` means "no value from this date" (e.g. repealed)."""
+
+    value: Any
+    reference: Reference
+    verified: bool = True
+    note: str | None = None
+
+
+class Parameter(Strict):
+    """A concept's values keyed by the date they take effect (OpenFisca style)."""
+
+    description: str
+    unit: Literal["currency", "days", "months", "bool", "count", "number", "text"]
+    currency: str | None = None
+    values: dict[dt.date, ParameterValue] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _currency(self) -> Parameter:
+        if self.unit == "currency" and not self.currency:
+            raise ValueError("a currency parameter needs `currency`")
+        return self
+
+    def at(self, as_of: dt.date) -> tuple[Any, ParameterValue | None]:
+        """The value in effect on `as_of` (latest start date not after it), or (None, None)."""
+        best: dt.date | None = None
+        for start in self.values:
+            if start <= as_of and (best is None or start > best):
+                best = start
+        if best is None:
+            return None, None
+        pv = self.values[best]
+        return pv.value, pv
+
+
+class ParameterFile(Strict):
+    """A file under parameters/: one concept holding one or more named parameters."""
+
+    description: str
+    parameters: dict[str, Parameter] = Field(min_length=1)
+
+
+class Money(Strict):
+    """An amount in a currency, as a measure effect or a decision field."""
+
+    amount: float | None
+    currency: str
+
+
+class ValueRef(Strict):
+    """An effect value taken from a parameter (`parameter: fees.visit`) or a CEL expression over the
+    country context (`context: "agreement.mobility_quota"`), evaluated at resolve time."""
+
+    parameter: str | None = None
+    context: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ValueRef:
+        if (self.parameter is None) == (self.context is None):
+            raise ValueError("give exactly one of `parameter` or `context`")
+        return self
+
+
+EffectValue = ValueRef | Money | bool | int | float | str | None
+
+
+class Effects(Strict):
+    """What a measure does to a (country, category) row; unset fields are left alone."""
+
+    outcome: MeasureOutcome | None = None
+    fee: ValueRef | Money | None = None
+    surcharge: ValueRef | Money | None = None
+    slowdown_days: ValueRef | int | None = None
+    processing_days: ValueRef | int | None = None
+    priority_processing_days: ValueRef | int | None = None
+    multiple_entry_allowed: ValueRef | bool | None = None
+    priority_allowed: ValueRef | bool | None = None
+    quota: ValueRef | int | None = None
+
+    def set_fields(self) -> dict[str, Any]:
+        """The fields this measure sets (those written in the file)."""
+        return {k: getattr(self, k) for k in self.model_fields_set}
+
+
+class Measure(Strict):
+    """A named measure in a policy's catalogue: legal basis, caseworker text and effects."""
+
+    title: str
+    text: str
+    legal_reference: Reference
+    effects: Effects = Field(default_factory=Effects)
+    positive: bool = False
+
+
+class MeasureUse(Strict):
+    """A use of a catalogue measure by a tier or designation, limited in scope, with overrides."""
+
+    measure: str
+    categories: list[Category] | None = None
+    visa_classes: list[str] | None = None
+    applicant_groups: list[str] | None = None
+    effects: Effects | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _scoped_outcome_only(self) -> MeasureUse:
+        return self
+
+
+class Tier(Strict):
+    """A tier: a CEL condition over the country context; the first matching tier's measures apply."""
+
+    id: str
+    title: str
+    condition: str
+    measures: list[MeasureUse] = Field(default_factory=list)
+    reference: Reference | None = None
+    assumption: str | None = None
+
+
+class Exemption(Strict):
+    """An application-level exemption: the listed row fields revert to the policy's base values."""
+
+    title: str
+    reference: Reference
+    exempt_from: list[str] = Field(default_factory=lambda: list(EXEMPTABLE))
+
+    @field_validator("exempt_from")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        bad = [f for f in v if f not in EXEMPTABLE]
+        if bad:
+            raise ValueError(f"unknown field(s) {bad}; expected some of {list(EXEMPTABLE)}")
+        return v
+
+
+class Base(Strict):
+    """The policy's default row: `all` applies to every category, then the category's own block."""
+
+    all: Effects = Field(default_factory=Effects)
+    categories: dict[Category, Effects] = Field(default_factory=dict)
+    reference: Reference | None = None
+
+
+class Designation(BaseModel):
+    """A legal act naming a country (the thing a decision service applies; assessments only recommend).
+
+    In force on day d when start <= d and (end is None or d < end): `end` is the day it was lifted, the
+    first day it no longer applies. `review_due` is the next review date; when absent it is computed from
+    the regime's review interval.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    jurisdiction: str
+    iso3: str
+    kind: Literal["warning", "penalty", "measures", "positive", "sanction", "proposal_not_adopted"]
+    title: str
+    start: dt.date
+    end: dt.date | None = None
+    review_due: dt.date | None = None
+    status: str = "in_force"
+    measures: list[MeasureUse] = Field(default_factory=list)
+    sources: list[Reference] = Field(min_length=1)
+    legal_reference: Reference | None = None
+    date_precision: Literal["exact", "approximate"] = "exact"
+    note: str | None = None
+    hypothetical: bool = False
+
+    @model_validator(mode="after")
+    def _dates(self) -> Designation:
+        if self.end is not None and self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+    def in_force(self, as_of: dt.date) -> bool:
+        """True when the act applies on `as_of` (end is exclusive: the lift day is free of it)."""
+        return self.start <= as_of and (self.end is None or as_of < self.end)
+
+
+class DesignationsFile(Strict):
+    description: str | None = None
+    review_interval: str | None = None
+    designations: list[Designation]
+
+
+class Agreement(Strict):
+    """A returns arrangement in a jurisdiction's register."""
+
+    iso3: str
+    kind: Literal["readmission_treaty", "agreement", "mou", "standard_operating_procedures",
+                  "exchange_of_letters", "joint_communique", "mobility_partnership", "arrangement"]
+    title: str
+    signed: dt.date | None = None
+    in_force_from: dt.date | None = None
+    in_force_until: dt.date | None = None
+    known_in_force_by: dt.date | None = None
+    status: Literal["in_force", "signed", "ended", "not_implemented", "unknown"] = "in_force"
+    date_precision: Literal["exact", "approximate", "month", "year", "unknown"] = "exact"
+    verified: bool = True
+    sources: list[Reference] = Field(min_length=1)
+    notes: str | None = None
+    mobility_quota: dict[str, int] | None = None
+
+    def effective_from(self) -> dt.date | None:
+        """The first day we can show it applied: in_force_from, else the date a source says it existed."""
+        return self.in_force_from or self.known_in_force_by
+
+    def in_force(self, as_of: dt.date) -> bool:
+        start = self.effective_from()
+        if start is None or start > as_of or self.status in ("signed", "not_implemented"):
+            return False
+        return self.in_force_until is None or as_of < self.in_force_until
+
+
+class AgreementsFile(Strict):
+    description: str | None = None
+    agreements: list[Agreement]
+
+
+class PolicySpec(Strict):
+    """A policy file as written: either a full policy or a reform that `extends` another by a diff."""
+
+    id: str
+    jurisdiction: str | None = None
+    title: str | None = None
+    status: PolicyStatus | None = None
+    note: str | None = None
+    extends: str | None = None
+    legal_basis: Reference | None = None
+    base: Base | None = None
+    measures: dict[str, Measure] = Field(default_factory=dict)
+    tiers: list[Tier] | None = None
+    exemptions: dict[str, Exemption] | None = None
+    apply_designations: bool | None = None
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    designations: list[Designation] = Field(default_factory=list)
+
+
+class Application(BaseModel):
+    """One visa application as the decision service receives it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    application_id: str = Field(min_length=1, max_length=200)
+    nationality: str = Field(min_length=3, max_length=3)
+    category: Category
+    application_date: dt.date
+    priority_service: bool = False
+    exemptions: list[str] = Field(default_factory=list)
+    visa_class: str | None = None
+    applicant_group: str | None = None
+
+
+class LegalReference(BaseModel):
+    title: str
+    url: str | None = None
+    instrument: str | None = None
+
+
+class Reason(BaseModel):
+    """Why a field of a decision has its value: measure, source (designation or tier), law, evidence."""
+
+    measure: str
+    source: str
+    legal_reference: LegalReference
+    evidence: str | None = None
+    text: str
+
+
+class PolicyRef(BaseModel):
+    id: str
+    revision: str
+    status: str
+    note: str | None = None
+    designations_version: str | None = None
+
+
+class MoneyOut(BaseModel):
+    amount: float | None
+    currency: str
+
+
+class Decision(BaseModel):
+    """The engine's answer for one application (the body of POST /v1/decisions)."""
+
+    decision_id: str
+    application_id: str
+    outcome: Outcome
+    fee: MoneyOut
+    surcharge: MoneyOut
+    earliest_decision_date: dt.date | None
+    decision_due_by: dt.date | None
+    multiple_entry_allowed: bool
+    priority_service_allowed: bool
+    quota: int | None = None
+    reasons: list[Reason]
+    policy: PolicyRef

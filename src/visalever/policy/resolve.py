@@ -1,0 +1,374 @@
+"""resolve(policy, as_of) -> the one measures table both `decide` and `replay` read.
+
+For every known country and category: start from the policy's base row, apply the first tier whose CEL
+condition holds over the country's context, then the designations in force (by start date). Each field
+combines by the rule in `models.EFFECT_FIELDS`. The table keeps, per row, the base values (for
+exemptions), one class/group-limited outcome (applied per application) and the reasons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from visalever.errors import InputError
+from visalever.policy.loader import Policy, validate_designation
+from visalever.policy.models import (
+    CATEGORIES,
+    OUTCOME_SEVERITY,
+    Designation,
+    Effects,
+    LegalReference,
+    Measure,
+    MeasureUse,
+    Money,
+    Reason,
+    ValueRef,
+)
+
+ROW_FIELDS = ("outcome", "fee_amount", "fee_currency", "surcharge_amount", "surcharge_currency", "slowdown_days",
+              "processing_days", "priority_processing_days", "multiple_entry_allowed", "priority_allowed", "quota")
+#: exemptable field -> the row fields it covers
+FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "outcome": ("outcome",), "fee": ("fee_amount", "fee_currency"),
+    "surcharge": ("surcharge_amount", "surcharge_currency"), "slowdown_days": ("slowdown_days",),
+    "processing_days": ("processing_days",), "multiple_entry_allowed": ("multiple_entry_allowed",),
+    "priority_allowed": ("priority_allowed",), "quota": ("quota",),
+}
+
+
+class DesignationSet:
+    """An immutable set of designations with a content version (the cache key for resolved tables)."""
+
+    __slots__ = ("items", "version")
+
+    def __init__(self, designations: Sequence[Designation]) -> None:
+        self.items: tuple[Designation, ...] = tuple(designations)
+        payload = json.dumps([d.model_dump(mode="json") for d in self.items], sort_keys=True)
+        self.version = hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Scoped:
+    """An outcome limited to some visa classes and/or applicant groups (None = any)."""
+
+    outcome: str
+    visa_classes: frozenset[str] | None
+    applicant_groups: frozenset[str] | None
+    reason: Reason
+
+
+@dataclass(slots=True)
+class Row:
+    """One (country, category) row: values, base values, reasons keyed by the field they explain."""
+
+    iso3: str
+    category: str
+    values: dict[str, Any]
+    base: dict[str, Any]
+    reasons: list[tuple[str, Reason]]
+    tier: str | None
+    scoped: Scoped | None
+    measure_ids: list[str]
+
+
+class MeasuresTable:
+    """The resolved law for one policy, date and designation set: rows by (iso3, category)."""
+
+    def __init__(self, policy: Policy, as_of: dt.date, rows: dict[tuple[str, str], Row],
+                 designations_version: str) -> None:
+        self.policy = policy
+        self.as_of = as_of
+        self.rows = rows
+        self.designations_version = designations_version
+        self._frame: pl.DataFrame | None = None
+        self._variants: dict[tuple[Any, ...], Any] = {}
+
+    def lookup(self, iso3: str, category: str) -> Row:
+        """The row for a nationality and category; an unknown code is a user error."""
+        try:
+            return self.rows[(iso3, category)]
+        except KeyError:
+            if category not in CATEGORIES:
+                raise InputError(f"unknown category {category!r}; expected one of {list(CATEGORIES)}",
+                                 location="category") from None
+            raise InputError(f"unknown nationality {iso3!r} (not an ISO 3166-1 alpha-3 code the registry knows)",
+                             location="nationality") from None
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """One row per (iso3, category), with base_* columns for exemptions and scoped_* columns."""
+        if self._frame is None:
+            self._frame = _to_frame(self)
+        return self._frame
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return self.frame.drop([c for c in self.frame.columns if c.startswith("base_")]).to_dicts()
+
+
+def _money_fields(name: str, value: Any, policy: Policy, as_of: dt.date) -> tuple[Any, Any]:
+    if isinstance(value, Money):
+        return value.amount, value.currency
+    if isinstance(value, ValueRef) and value.parameter is not None:
+        param = policy.parameters[value.parameter]
+        amount, _ = param.at(as_of)
+        return (float(amount) if amount is not None else None), param.currency
+    raise InputError(f"{name} must be a Money {{amount, currency}} or a parameter reference")
+
+
+def _value(value: Any, policy: Policy, as_of: dt.date, ctx: Mapping[str, Any], key: str) -> Any:
+    if isinstance(value, ValueRef):
+        if value.parameter is not None:
+            return policy.parameters[value.parameter].at(as_of)[0]
+        cond = policy.context_exprs.get(key)
+        if cond is None:  # defined in a parent file: compile on demand (already validated there)
+            from visalever.policy.conditions import Condition
+
+            cond = policy.context_exprs.setdefault(key, Condition(value.context or "", key))
+        return cond.evaluate(dict(ctx))
+    return value
+
+
+def _merge_effects(measure: Measure, use: MeasureUse | None) -> dict[str, Any]:
+    out = measure.effects.set_fields()
+    if use is not None and use.effects is not None:
+        out.update(use.effects.set_fields())
+    return out
+
+
+def _apply(values: dict[str, Any], effects: dict[str, Any], policy: Policy, as_of: dt.date,
+           ctx: Mapping[str, Any], keyprefix: str) -> list[str]:
+    """Apply effects to a row's values; return the fields touched."""
+    touched = []
+    for fname, raw in effects.items():
+        if fname in ("fee", "surcharge"):
+            amount, currency = _money_fields(fname, raw, policy, as_of)
+            values[f"{fname}_amount"], values[f"{fname}_currency"] = amount, currency
+        elif fname == "outcome":
+            if OUTCOME_SEVERITY[raw] >= OUTCOME_SEVERITY[values["outcome"]]:
+                values["outcome"] = raw
+        elif fname == "slowdown_days":
+            v = _value(raw, policy, as_of, ctx, f"{keyprefix}.{fname}.context")
+            values[fname] = max(int(values[fname] or 0), int(v or 0))
+        else:
+            v = _value(raw, policy, as_of, ctx, f"{keyprefix}.{fname}.context")
+            values[fname] = v
+        touched.append(fname)
+    return touched
+
+
+def _legal(ref: Any) -> LegalReference:
+    return LegalReference(title=ref.title, url=ref.url, instrument=ref.instrument)
+
+
+def _base_values(policy: Policy, category: str, as_of: dt.date, ctx: Mapping[str, Any]) -> tuple[dict, list]:
+    values: dict[str, Any] = {"outcome": "proceed", "fee_amount": None, "fee_currency": None,
+                              "surcharge_amount": 0.0, "surcharge_currency": None, "slowdown_days": 0,
+                              "processing_days": None, "priority_processing_days": None,
+                              "multiple_entry_allowed": True, "priority_allowed": True, "quota": None}
+    reasons: list[tuple[str, Reason]] = []
+    base = policy.base
+    effects = dict(base.all.set_fields())
+    effects.update(base.categories.get(category, Effects()).set_fields())  # type: ignore[call-overload]
+    _apply(values, effects, policy, as_of, ctx, "base")
+    if values["surcharge_currency"] is None:
+        values["surcharge_currency"] = values["fee_currency"]
+    fee = effects.get("fee")
+    if isinstance(fee, ValueRef) and fee.parameter:
+        _, pv = policy.parameters[fee.parameter].at(as_of)
+        if pv is not None:
+            amount = values["fee_amount"]
+            shown = f"{values['fee_currency']} {amount:g}" if amount is not None else "not known"
+            verified = "" if pv.verified else " (figure not verified against the primary source)"
+            reasons.append(("fee", Reason(
+                measure="base_fee", source=f"parameter:{fee.parameter}", legal_reference=_legal(pv.reference),
+                evidence=pv.note, text=f"The {category} visa fee on {as_of.isoformat()} is {shown}{verified}.")))
+    return values, reasons
+
+
+def _use_reason(measure_id: str, measure: Measure, source: str, legal: Any, evidence: str | None,
+                use: MeasureUse) -> Reason:
+    text = measure.text
+    if use.note:
+        text = f"{text} {use.note}"
+    return Reason(measure=measure_id, source=source, legal_reference=_legal(legal), evidence=evidence, text=text)
+
+
+def _designation_evidence(d: Designation) -> str:
+    srcs = "; ".join(s.title + (f" <{s.url}>" if s.url else "") for s in d.sources)
+    approx = " (date approximate)" if d.date_precision == "approximate" else ""
+    end = f" until {d.end.isoformat()}" if d.end else ""
+    hyp = "HYPOTHETICAL designation from a scenario file. " if d.hypothetical else ""
+    return f"{hyp}{d.title}: in force from {d.start.isoformat()}{approx}{end}. Sources: {srcs}"
+
+
+def resolve_rows(policy: Policy, as_of: dt.date, contexts: Mapping[str, Mapping[str, Any]],
+                 designations: Sequence[Designation]) -> dict[tuple[str, str], Row]:
+    """The pure core of `resolve`: contexts and designations given, no I/O."""
+    by_country: dict[str, list[Designation]] = {}
+    if policy.apply_designations:
+        for d in sorted(designations, key=lambda d: (d.start, d.id)):
+            if d.in_force(as_of) and d.measures:
+                by_country.setdefault(d.iso3, []).append(d)
+    base_cache: dict[str, tuple[dict, list]] = {}
+    base_has_context = any(isinstance(v, ValueRef) and v.context for eff in
+                           [policy.base.all, *policy.base.categories.values()] for v in eff.set_fields().values())
+    rows: dict[tuple[str, str], Row] = {}
+    for iso3, ctx in contexts.items():
+        tier_id = None
+        tier = None
+        for t in policy.tiers:
+            if policy.conditions[t.id].test(dict(ctx)):
+                tier, tier_id = t, t.id
+                break
+        applied: list[tuple[str, str, Any, str | None, MeasureUse, str]] = []
+        if tier is not None:
+            evidence = f"Tier '{tier.title}': condition `{tier.condition}` holds for {iso3}"
+            if tier.assumption:
+                evidence += f". Modelling assumption: {tier.assumption}"
+            for j, use in enumerate(tier.measures):
+                m = policy.measures[use.measure]
+                applied.append((use.measure, f"tier:{tier.id}", tier.reference or m.legal_reference, evidence,
+                                use, f"tier.{tier.id}.{j}"))
+        for d in by_country.get(iso3, []):
+            for j, use in enumerate(d.measures):
+                m = policy.measures[use.measure]
+                applied.append((use.measure, d.id, d.legal_reference or m.legal_reference,
+                                _designation_evidence(d), use, f"designation.{d.id}.{j}"))
+        for category in CATEGORIES:
+            if base_has_context:
+                base_vals, base_reasons = _base_values(policy, category, as_of, ctx)
+            else:
+                if category not in base_cache:
+                    base_cache[category] = _base_values(policy, category, as_of, ctx)
+                base_vals, base_reasons = base_cache[category]
+            values = dict(base_vals)
+            reasons = list(base_reasons)
+            scoped: Scoped | None = None
+            mids: list[str] = []
+            for mid, source, legal, evidence, use, key in applied:
+                if use.categories is not None and category not in use.categories:
+                    continue
+                m = policy.measures[mid]
+                effects = _merge_effects(m, use)
+                reason = _use_reason(mid, m, source, legal, evidence, use)
+                mids.append(mid)
+                if use.visa_classes is not None or use.applicant_groups is not None:
+                    new = Scoped(effects.get("outcome", "proceed"),
+                                 frozenset(use.visa_classes) if use.visa_classes is not None else None,
+                                 frozenset(use.applicant_groups) if use.applicant_groups is not None else None,
+                                 reason)
+                    if scoped is not None and (scoped.visa_classes, scoped.applicant_groups) != (
+                            new.visa_classes, new.applicant_groups):
+                        raise InputError(f"two class/group-limited measures with different scopes apply to "
+                                         f"{iso3}/{category} on {as_of}; the engine supports one per row",
+                                         location=source)
+                    if scoped is None or OUTCOME_SEVERITY[new.outcome] > OUTCOME_SEVERITY[scoped.outcome]:
+                        scoped = new
+                    continue
+                for fname in _apply(values, effects, policy, as_of, ctx, key):
+                    reasons.append((fname, reason))
+            if values["surcharge_amount"] is None:
+                values["surcharge_amount"] = 0.0
+            rows[(iso3, category)] = Row(iso3, category, values, base_vals, reasons, tier_id, scoped, mids)
+    return rows
+
+
+def _to_frame(table: MeasuresTable) -> pl.DataFrame:
+    records = []
+    for (iso3, category), row in table.rows.items():
+        rec: dict[str, Any] = {"iso3": iso3, "category": category}
+        rec.update({k: row.values[k] for k in ROW_FIELDS})
+        rec["tier"] = row.tier
+        rec["measure_ids"] = row.measure_ids
+        rec.update({f"base_{k}": row.base[k] for k in ROW_FIELDS})
+        sc = row.scoped
+        rec["scoped_outcome"] = sc.outcome if sc else None
+        rec["scoped_visa_classes"] = sorted(sc.visa_classes) if sc and sc.visa_classes is not None else None
+        rec["scoped_groups"] = sorted(sc.applicant_groups) if sc and sc.applicant_groups is not None else None
+        records.append(rec)
+    schema: dict[str, Any] = {"iso3": pl.String, "category": pl.String}
+    for prefix in ("", "base_"):
+        schema.update({
+            f"{prefix}outcome": pl.String, f"{prefix}fee_amount": pl.Float64, f"{prefix}fee_currency": pl.String,
+            f"{prefix}surcharge_amount": pl.Float64, f"{prefix}surcharge_currency": pl.String,
+            f"{prefix}slowdown_days": pl.Int64, f"{prefix}processing_days": pl.Int64,
+            f"{prefix}priority_processing_days": pl.Int64, f"{prefix}multiple_entry_allowed": pl.Boolean,
+            f"{prefix}priority_allowed": pl.Boolean, f"{prefix}quota": pl.Int64,
+        })
+        if prefix == "":
+            schema.update({"tier": pl.String, "measure_ids": pl.List(pl.String)})
+    schema.update({"scoped_outcome": pl.String, "scoped_visa_classes": pl.List(pl.String),
+                   "scoped_groups": pl.List(pl.String)})
+    return pl.DataFrame(records, schema=schema, orient="row" if False else None)
+
+
+# --------------------------------------------------------------------------- caching front door
+
+_TABLES: dict[tuple[Any, ...], MeasuresTable] = {}
+_MEMO: dict[int, tuple[Any, str]] = {}
+_MAX_TABLES = 256
+
+
+def _memo_version(obj: Any, make: Any) -> str:
+    """Version of a caller-supplied collection, memoised by identity (callers must not mutate it)."""
+    hit = _MEMO.get(id(obj))
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    version = make(obj)
+    if len(_MEMO) > 1024:
+        _MEMO.clear()
+    _MEMO[id(obj)] = (obj, version)
+    return version
+
+
+def _contexts_version(contexts: Mapping[str, Any]) -> str:
+    payload = json.dumps(contexts, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def designation_set(policy: Policy, designations: Any) -> tuple[tuple[Designation, ...], str]:
+    """The designations to apply and their version: packaged (None), a DesignationSet, or a sequence."""
+    if designations is None:
+        return tuple(policy.designations), "packaged"
+    if isinstance(designations, DesignationSet):
+        ds = designations
+    else:
+        ds = _memo_version(designations, lambda obj: DesignationSet(obj))  # type: ignore[assignment]
+    # A policy's own scenario designations (reform files) always apply on top of the supplied set.
+    own = tuple(d for d in policy.designations if d.hypothetical)
+    return ds.items + own, ds.version  # type: ignore[union-attr]
+
+
+def resolve(policy: Policy, as_of: dt.date, contexts: Mapping[str, Mapping[str, Any]] | None = None,
+            designations: Any = None) -> MeasuresTable:
+    """The measures table of `policy` on `as_of` (cached per revision, designation set, contexts, date).
+
+    `designations`: None = the packaged ones; else a sequence of `Designation` or a `DesignationSet`
+    (the service keeps them in its database). `contexts`: None = `build_contexts` for the jurisdiction.
+    """
+    items, dversion = designation_set(policy, designations)
+    ckey = "default" if contexts is None else _memo_version(contexts, _contexts_version)
+    key = (policy.id, policy.revision, dversion, ckey, as_of)
+    table = _TABLES.get(key)
+    if table is not None:
+        return table
+    if designations is not None:
+        for d in items:
+            validate_designation(d, policy)
+    if contexts is None:
+        from visalever.policy.context import build_contexts
+
+        contexts = build_contexts(policy.jurisdiction, as_of, agreements=policy.agreements, designations=items)
+    rows = resolve_rows(policy, as_of, contexts, items)
+    table = MeasuresTable(policy, as_of, rows, dversion)
+    if len(_TABLES) >= _MAX_TABLES:
+        _TABLES.pop(next(iter(_TABLES)))
+    _TABLES[key] = table
+    return table

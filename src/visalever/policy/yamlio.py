@@ -1,0 +1,62 @@
+"""Strict YAML reading for regime files: duplicate keys are errors, and errors name the file.
+
+PyYAML silently keeps the last of two equal keys, which would let a second `2025-04-09:` entry hide
+the first; in law-as-data that is a wrong answer, so the loader refuses it with the key path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from visalever.errors import InputError
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that records the key path and refuses duplicate mapping keys."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    out: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in out:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (line {mark.line + 1})", mark)
+        out[key] = loader.construct_object(value_node, deep=deep)
+    return out
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file strictly; any problem is an `InputError` located at the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror or err}", location=str(path)) from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as err:
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None and "line" not in str(problem) else ""
+        raise InputError(f"invalid YAML: {problem}{where}", location=str(path)) from None
+
+
+def pydantic_error(path: Path | str, err: Any, prefix: str = "") -> InputError:
+    """Turn the first error of a pydantic ValidationError into `file:key.path: reason`."""
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first.get("loc", ()) if not str(p).startswith("function-after"))
+    if prefix:
+        loc = f"{prefix}.{loc}" if loc else prefix
+    msg = first.get("msg", "invalid")
+    value = first.get("input")
+    if first.get("type") in ("date_from_datetime_parsing", "date_parsing", "date_type") or "date" in msg:
+        msg = f"{msg} (got {value!r})"
+    return InputError(msg, location=f"{path}:{loc}" if loc else str(path))
