@@ -19,21 +19,41 @@ def _agreement_context(rows: list[Agreement], as_of: dt.date) -> dict[str, Any]:
     """The strongest arrangement in force on `as_of`, or one saying there is none."""
     active = [a for a in rows if a.in_force(as_of)]
     if not active:
-        return {"exists": bool(rows), "in_force": False, "kind": None, "in_force_from": None, "signed": None,
-                "status": rows[0].status if rows else None, "mobility_quota": {}, "count": 0}
-    best = sorted(active, key=lambda a: (a.effective_from() or dt.date.min), reverse=True)[0]
+        return {
+            "exists": bool(rows),
+            "in_force": False,
+            "kind": None,
+            "in_force_from": None,
+            "signed": None,
+            "status": rows[0].status if rows else None,
+            "mobility_quota": {},
+            "count": 0,
+        }
+    best = sorted(active, key=lambda a: a.effective_from() or dt.date.min, reverse=True)[0]
     quota: dict[str, int] = {}
     for a in active:
         quota.update(a.mobility_quota or {})
-    return {"exists": True, "in_force": True, "kind": best.kind,
-            "in_force_from": (best.effective_from() or dt.date.min).isoformat(),
-            "signed": best.signed.isoformat() if best.signed else None, "status": best.status,
-            "mobility_quota": quota, "count": len(active), "kinds": sorted({a.kind for a in active})}
+    return {
+        "exists": True,
+        "in_force": True,
+        "kind": best.kind,
+        "in_force_from": (best.effective_from() or dt.date.min).isoformat(),
+        "signed": best.signed.isoformat() if best.signed else None,
+        "status": best.status,
+        "mobility_quota": quota,
+        "count": len(active),
+        "kinds": sorted({a.kind for a in active}),
+    }
 
 
 def _designation_context(d: Designation) -> dict[str, Any]:
-    return {"id": d.id, "kind": d.kind, "start": d.start.isoformat(),
-            "end": d.end.isoformat() if d.end else None, "measures": [m.measure for m in d.measures]}
+    return {
+        "id": d.id,
+        "kind": d.kind,
+        "start": d.start.isoformat(),
+        "end": d.end.isoformat() if d.end else None,
+        "measures": [m.measure for m in d.measures],
+    }
 
 
 def _assessments_from_module(jurisdiction: str, as_of: dt.date) -> Mapping[str, Any] | None:
@@ -61,10 +81,10 @@ def build_contexts(
     if assessments is None:
         assessments = _assessments_from_module(jurisdiction, as_of) or {}
     by_country: dict[str, list[Agreement]] = {}
-    for a in (agreements if agreements is not None else load_agreements(jurisdiction)):
+    for a in agreements if agreements is not None else load_agreements(jurisdiction):
         by_country.setdefault(a.iso3, []).append(a)
     des: dict[str, list[dict[str, Any]]] = {}
-    for d in (designations if designations is not None else load_designations(jurisdiction)):
+    for d in designations if designations is not None else load_designations(jurisdiction):
         if d.in_force(as_of):
             des.setdefault(d.iso3, []).append(_designation_context(d))
     out: dict[str, dict[str, Any]] = {}

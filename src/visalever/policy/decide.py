@@ -34,8 +34,10 @@ def exempt_fields(policy: Policy, exemptions: Any) -> frozenset[str]:
     for e in exemptions:
         ex = policy.exemptions.get(e)
         if ex is None:
-            raise InputError(f"unknown exemption {e!r}; this policy knows {sorted(policy.exemptions)}",
-                             location="exemptions")
+            raise InputError(
+                f"unknown exemption {e!r}; this policy knows {sorted(policy.exemptions)}",
+                location="exemptions",
+            )
         fields.update(ex.exempt_from)
     return frozenset(fields)
 
@@ -58,15 +60,22 @@ def _variant(table: MeasuresTable, row: Row, exemptions: tuple[str, ...]) -> tup
         if exempted or (row.scoped is not None and "outcome" in fields):
             for e in exemptions:
                 ex = policy.exemptions[e]
-                reasons.append(Reason(
-                    measure=f"exemption:{e}", source="application",
-                    legal_reference=LegalReference(title=ex.reference.title, url=ex.reference.url,
-                                                   instrument=ex.reference.instrument),
-                    evidence=f"Exemption claimed on the application: {e}",
-                    text=f"{ex.title}: measures on {', '.join(sorted(fields))} do not apply to this application."))
+                reasons.append(
+                    Reason(
+                        measure=f"exemption:{e}",
+                        source="application",
+                        legal_reference=LegalReference(
+                            title=ex.reference.title, url=ex.reference.url, instrument=ex.reference.instrument
+                        ),
+                        evidence=f"Exemption claimed on the application: {e}",
+                        text=f"{ex.title}: measures on {', '.join(sorted(fields))} do not apply.",
+                    )
+                )
     scoped = row.scoped if (row.scoped is not None and "outcome" not in fields) else None
     fee = MoneyOut.model_construct(amount=values["fee_amount"], currency=values["fee_currency"])
-    surcharge = MoneyOut.model_construct(amount=values["surcharge_amount"], currency=values["surcharge_currency"])
+    surcharge = MoneyOut.model_construct(
+        amount=values["surcharge_amount"], currency=values["surcharge_currency"]
+    )
     out = (values, reasons, scoped, fee, surcharge)
     table._variants[key] = out
     return out
@@ -76,22 +85,36 @@ def _policy_ref(table: MeasuresTable) -> PolicyRef:
     ref = table._variants.get(("policy",))
     if ref is None:
         p = table.policy
-        ref = PolicyRef.model_construct(id=p.id, revision=p.revision, status=p.status, note=p.note,
-                                        designations_version=table.designations_version)
+        ref = PolicyRef.model_construct(
+            id=p.id,
+            revision=p.revision,
+            status=p.status,
+            note=p.note,
+            designations_version=table.designations_version,
+        )
         table._variants[("policy",)] = ref
     return ref
 
 
-def decide(application: Application, policy: Policy, as_of: dt.date | None = None, *,
-           designations: Any = None, contexts: Mapping[str, Any] | None = None) -> Decision:
+def decide(
+    application: Application,
+    policy: Policy,
+    as_of: dt.date | None = None,
+    *,
+    designations: Any = None,
+    contexts: Mapping[str, Any] | None = None,
+) -> Decision:
     """Decide one application under `policy` on `as_of` (default: the application date)."""
     date = application.application_date
     table = resolve(policy, as_of or date, contexts, designations)
     row = table.lookup(application.nationality, application.category)
     values, reasons, scoped, fee, surcharge = _variant(table, row, tuple(application.exemptions))
     outcome = values["outcome"]
-    if scoped is not None and (scoped.visa_classes is None or application.visa_class in scoped.visa_classes) and (
-            scoped.applicant_groups is None or application.applicant_group in scoped.applicant_groups):
+    if (
+        scoped is not None
+        and (scoped.visa_classes is None or application.visa_class in scoped.visa_classes)
+        and (scoped.applicant_groups is None or application.applicant_group in scoped.applicant_groups)
+    ):
         if OUTCOME_SEVERITY[scoped.outcome] > OUTCOME_SEVERITY[outcome]:
             outcome = scoped.outcome
         reasons = [*reasons, scoped.reason]
@@ -99,13 +122,26 @@ def decide(application: Application, policy: Policy, as_of: dt.date | None = Non
     if outcome == "proceed":
         earliest = date + values["slowdown_days"] * _ONE_DAY
         days = values["processing_days"]
-        if application.priority_service and priority_allowed and values["priority_processing_days"] is not None:
+        if (
+            application.priority_service
+            and priority_allowed
+            and values["priority_processing_days"] is not None
+        ):
             days = values["priority_processing_days"]
         due = None if days is None else max(date + days * _ONE_DAY, earliest)
     else:
         earliest = due = None
     return Decision.model_construct(
-        decision_id=uuid.uuid4().hex, application_id=application.application_id, outcome=outcome,
-        fee=fee, surcharge=surcharge, earliest_decision_date=earliest, decision_due_by=due,
-        multiple_entry_allowed=values["multiple_entry_allowed"], priority_service_allowed=priority_allowed,
-        quota=values["quota"], reasons=reasons, policy=_policy_ref(table))
+        decision_id=uuid.uuid4().hex,
+        application_id=application.application_id,
+        outcome=outcome,
+        fee=fee,
+        surcharge=surcharge,
+        earliest_decision_date=earliest,
+        decision_due_by=due,
+        multiple_entry_allowed=values["multiple_entry_allowed"],
+        priority_service_allowed=priority_allowed,
+        quota=values["quota"],
+        reasons=reasons,
+        policy=_policy_ref(table),
+    )

@@ -36,8 +36,9 @@ def next_review(d: Designation, as_of: dt.date, interval_months: int | None) -> 
     return due
 
 
-def due_for_review(designations: Sequence[Designation], as_of: dt.date,
-                   interval_months: int | None = 2) -> list[tuple[Designation, dt.date]]:
+def due_for_review(
+    designations: Sequence[Designation], as_of: dt.date, interval_months: int | None = 2
+) -> list[tuple[Designation, dt.date]]:
     """Designations in force on `as_of` whose next review date is on or before `as_of`."""
     out = []
     for d in designations:

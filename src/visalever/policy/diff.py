@@ -25,9 +25,18 @@ def diff_policies(a: Policy, b: Policy, as_of: dt.date) -> dict[str, Any]:
     changes = []
     for col in (*ROW_FIELDS, "tier"):
         diff = joined.filter(~pl.col(col).eq_missing(pl.col(f"{col}_b"))).select(
-            "iso3", "category", pl.lit(col).alias("field"), pl.col(col).cast(pl.String).alias("a"),
-            pl.col(f"{col}_b").cast(pl.String).alias("b"))
+            "iso3",
+            "category",
+            pl.lit(col).alias("field"),
+            pl.col(col).cast(pl.String).alias("a"),
+            pl.col(f"{col}_b").cast(pl.String).alias("b"),
+        )
         changes.extend(diff.to_dicts())
     changes.sort(key=lambda r: (r["iso3"], r["category"], r["field"]))
-    return {"as_of": as_of.isoformat(), "a": a.summary(), "b": b.summary(), "parameters": params,
-            "measures": changes}
+    return {
+        "as_of": as_of.isoformat(),
+        "a": a.summary(),
+        "b": b.summary(),
+        "parameters": params,
+        "measures": changes,
+    }

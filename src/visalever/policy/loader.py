@@ -72,8 +72,15 @@ class Policy:
 
     def summary(self) -> dict[str, Any]:
         """What every output that uses this policy carries about it."""
-        return {"id": self.id, "jurisdiction": self.jurisdiction, "title": self.title, "status": self.status,
-                "note": self.note, "revision": self.revision, "extends": self.extends}
+        return {
+            "id": self.id,
+            "jurisdiction": self.jurisdiction,
+            "title": self.title,
+            "status": self.status,
+            "note": self.note,
+            "revision": self.revision,
+            "extends": self.extends,
+        }
 
     def parameter_value(self, pid: str, as_of: dt.date) -> tuple[Any, Any]:
         return self.parameters[pid].at(as_of)
@@ -175,6 +182,14 @@ def load_designations(jurisdiction: str | None = None, path: str | Path | None =
     return out
 
 
+def review_interval_months(jurisdiction: str) -> int | None:
+    """The regime's review interval for designations (e.g. 2 for the UK), or None if it sets none."""
+    dpath = _designations_path(jurisdiction)
+    if not dpath.is_file():
+        return None
+    return _review_months(_read_designations_file(dpath)[1], f"{dpath}:review_interval")
+
+
 def _review_months(text: str | None, location: str) -> int | None:
     if text is None:
         return None
@@ -201,15 +216,20 @@ def _read_spec(path: Path) -> PolicySpec:
     return _validate(PolicySpec, read_yaml(path), path)
 
 
-def _merge_parameters(base: dict[str, Parameter], diff: dict[str, Parameter], path: Path) -> dict[str, Parameter]:
+def _merge_parameters(
+    base: dict[str, Parameter], diff: dict[str, Parameter], path: Path
+) -> dict[str, Parameter]:
     """A reform's parameter diff: new dated values merge into the parent's; new ids are added."""
     out = dict(base)
     for pid, p in diff.items():
         if pid in out:
             parent = out[pid]
             if parent.unit != p.unit or (parent.currency or None) != (p.currency or None):
-                raise InputError(f"unit/currency {p.unit}/{p.currency} differs from the parent's "
-                                 f"{parent.unit}/{parent.currency}", location=f"{path}:parameters.{pid}")
+                raise InputError(
+                    f"unit/currency {p.unit}/{p.currency} differs from the parent's "
+                    f"{parent.unit}/{parent.currency}",
+                    location=f"{path}:parameters.{pid}",
+                )
             out[pid] = parent.model_copy(update={"values": {**parent.values, **p.values}})
         else:
             out[pid] = p
@@ -240,16 +260,22 @@ def _build(path: Path, depth: int) -> Policy:
     if spec.extends:
         files = _policy_files()
         if spec.extends not in files:
-            raise InputError(f"unknown policy {spec.extends!r}; packaged policies: {sorted(files)}",
-                             location=f"{path}:extends")
+            raise InputError(
+                f"unknown policy {spec.extends!r}; packaged policies: {sorted(files)}",
+                location=f"{path}:extends",
+            )
         parent = _build(files[spec.extends], depth + 1)
     if parent is None:
         for key in ("jurisdiction", "title", "status", "base"):
             if getattr(spec, key) is None:
-                raise InputError("required in a policy that does not `extends` another", location=f"{path}:{key}")
+                raise InputError(
+                    "required in a policy that does not `extends` another", location=f"{path}:{key}"
+                )
     jurisdiction = spec.jurisdiction or parent.jurisdiction  # type: ignore[union-attr]
     if parent is not None and jurisdiction != parent.jurisdiction:
-        raise InputError(f"cannot change jurisdiction from {parent.jurisdiction!r}", location=f"{path}:jurisdiction")
+        raise InputError(
+            f"cannot change jurisdiction from {parent.jurisdiction!r}", location=f"{path}:jurisdiction"
+        )
     rdir = regime_dir(jurisdiction)
 
     if parent is None:
@@ -258,8 +284,11 @@ def _build(path: Path, depth: int) -> Policy:
         dpath = _designations_path(jurisdiction)
         packaged, interval = _read_designations_file(dpath) if dpath.is_file() else ([], None)
         review = _review_months(interval, f"{dpath}:review_interval")
-        dep_files = [*param_files, *( [dpath] if dpath.is_file() else []),
-                     *([_agreements_path(jurisdiction)] if _agreements_path(jurisdiction).is_file() else [])]
+        dep_files = [
+            *param_files,
+            *([dpath] if dpath.is_file() else []),
+            *([_agreements_path(jurisdiction)] if _agreements_path(jurisdiction).is_file() else []),
+        ]
         designations = list(packaged)
         measures: dict[str, Measure] = {}
         tiers: list[Tier] = []
@@ -296,15 +325,30 @@ def _build(path: Path, depth: int) -> Policy:
     status = spec.status or parent.status  # type: ignore[union-attr]
     note = spec.note if spec.note is not None else (parent.note if parent else None)
     if status != "enacted" and not note:
-        raise InputError(f"a policy with status {status!r} needs a `note` saying it is not enacted law",
-                         location=f"{path}:note")
+        raise InputError(
+            f"a policy with status {status!r} needs a `note` saying it is not enacted law",
+            location=f"{path}:note",
+        )
     all_files = [*dep_files, path]
     policy = Policy(
-        id=spec.id, jurisdiction=jurisdiction, title=spec.title or parent.title,  # type: ignore[union-attr]
-        status=status, note=note, revision=_hash_files(all_files), base=base,  # type: ignore[arg-type]
-        measures=measures, tiers=tiers, exemptions=exemptions, apply_designations=apply_designations,
-        parameters=params, designations=designations, agreements=agreements, legal_basis=legal_basis,
-        extends=spec.extends, review_interval_months=review, files=[str(f) for f in all_files],
+        id=spec.id,
+        jurisdiction=jurisdiction,
+        title=spec.title or parent.title,  # type: ignore[union-attr]
+        status=status,
+        note=note,
+        revision=_hash_files(all_files),
+        base=base,  # type: ignore[arg-type]
+        measures=measures,
+        tiers=tiers,
+        exemptions=exemptions,
+        apply_designations=apply_designations,
+        parameters=params,
+        designations=designations,
+        agreements=agreements,
+        legal_basis=legal_basis,
+        extends=spec.extends,
+        review_interval_months=review,
+        files=[str(f) for f in all_files],
     )
     _check_references(policy, path, rdir)
     return policy
@@ -316,7 +360,9 @@ def _check_value_refs(effects: Effects | None, policy: Policy, location: str) ->
     for fname, value in effects.set_fields().items():
         if isinstance(value, ValueRef):
             if value.parameter is not None and value.parameter not in policy.parameters:
-                raise InputError(f"unknown parameter {value.parameter!r}", location=f"{location}.{fname}.parameter")
+                raise InputError(
+                    f"unknown parameter {value.parameter!r}", location=f"{location}.{fname}.parameter"
+                )
             if value.context is not None:
                 key = f"{location}.{fname}.context"
                 policy.context_exprs[key] = Condition(value.context, key)
@@ -326,16 +372,21 @@ def check_measure_use(use: MeasureUse, policy: Policy, location: str) -> None:
     """A tier's or designation's use of a measure must name a catalogue measure; class- or group-limited
     uses may only set the outcome (they are applied per application, not per row)."""
     if use.measure not in policy.measures:
-        raise InputError(f"unknown measure {use.measure!r}; the policy's measures: {sorted(policy.measures)}",
-                         location=f"{location}.measure")
+        raise InputError(
+            f"unknown measure {use.measure!r}; the policy's measures: {sorted(policy.measures)}",
+            location=f"{location}.measure",
+        )
     _check_value_refs(use.effects, policy, f"{location}.effects")
     if use.visa_classes is not None or use.applicant_groups is not None:
         fields = set(policy.measures[use.measure].effects.set_fields())
         if use.effects is not None:
             fields |= set(use.effects.set_fields())
         if fields - {"outcome"}:
-            raise InputError(f"a measure limited by visa class or applicant group may only set `outcome`, "
-                             f"this one sets {sorted(fields)}", location=location)
+            raise InputError(
+                f"a measure limited by visa class or applicant group may only set `outcome`, "
+                f"this one sets {sorted(fields)}",
+                location=location,
+            )
 
 
 def validate_designation(designation: Designation, policy: Policy) -> None:
@@ -343,8 +394,10 @@ def validate_designation(designation: Designation, policy: Policy) -> None:
     if not is_known(designation.iso3):
         raise InputError(f"unknown country {designation.iso3!r}", location="iso3")
     if designation.jurisdiction != policy.jurisdiction:
-        raise InputError(f"jurisdiction {designation.jurisdiction!r} is not the policy's "
-                         f"{policy.jurisdiction!r}", location="jurisdiction")
+        raise InputError(
+            f"jurisdiction {designation.jurisdiction!r} is not the policy's {policy.jurisdiction!r}",
+            location="jurisdiction",
+        )
     for i, use in enumerate(designation.measures):
         check_measure_use(use, policy, f"measures.{i}")
 
@@ -369,8 +422,10 @@ def _check_references(policy: Policy, path: Path, rdir: Path) -> None:
     dfile = str(rdir / "designations.yaml")
     for i, d in enumerate(policy.designations):
         if d.jurisdiction != policy.jurisdiction:
-            raise InputError(f"jurisdiction {d.jurisdiction!r} is not {policy.jurisdiction!r}",
-                             location=f"{dfile}:designations.{i}.jurisdiction")
+            raise InputError(
+                f"jurisdiction {d.jurisdiction!r} is not {policy.jurisdiction!r}",
+                location=f"{dfile}:designations.{i}.jurisdiction",
+            )
         for j, use in enumerate(d.measures):
             check_measure_use(use, policy, f"{dfile}:designations.{i}.measures.{j}")
 

@@ -35,8 +35,16 @@ EFFECT_FIELDS: dict[str, str] = {
     "quota": "last",
 }
 #: Exemption targets: the row fields an exemption can revert to the policy's base value.
-EXEMPTABLE = ("outcome", "fee", "surcharge", "slowdown_days", "processing_days", "multiple_entry_allowed",
-              "priority_allowed", "quota")
+EXEMPTABLE = (
+    "outcome",
+    "fee",
+    "surcharge",
+    "slowdown_days",
+    "processing_days",
+    "multiple_entry_allowed",
+    "priority_allowed",
+    "quota",
+)
 
 
 class Strict(BaseModel):
@@ -251,8 +259,16 @@ class Agreement(Strict):
     """A returns arrangement in a jurisdiction's register."""
 
     iso3: str
-    kind: Literal["readmission_treaty", "agreement", "mou", "standard_operating_procedures",
-                  "exchange_of_letters", "joint_communique", "mobility_partnership", "arrangement"]
+    kind: Literal[
+        "readmission_treaty",
+        "agreement",
+        "mou",
+        "standard_operating_procedures",
+        "exchange_of_letters",
+        "joint_communique",
+        "mobility_partnership",
+        "arrangement",
+    ]
     title: str
     signed: dt.date | None = None
     in_force_from: dt.date | None = None

@@ -32,14 +32,29 @@ from visalever.policy.models import (
     ValueRef,
 )
 
-ROW_FIELDS = ("outcome", "fee_amount", "fee_currency", "surcharge_amount", "surcharge_currency", "slowdown_days",
-              "processing_days", "priority_processing_days", "multiple_entry_allowed", "priority_allowed", "quota")
+ROW_FIELDS = (
+    "outcome",
+    "fee_amount",
+    "fee_currency",
+    "surcharge_amount",
+    "surcharge_currency",
+    "slowdown_days",
+    "processing_days",
+    "priority_processing_days",
+    "multiple_entry_allowed",
+    "priority_allowed",
+    "quota",
+)
 #: exemptable field -> the row fields it covers
 FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "outcome": ("outcome",), "fee": ("fee_amount", "fee_currency"),
-    "surcharge": ("surcharge_amount", "surcharge_currency"), "slowdown_days": ("slowdown_days",),
-    "processing_days": ("processing_days",), "multiple_entry_allowed": ("multiple_entry_allowed",),
-    "priority_allowed": ("priority_allowed",), "quota": ("quota",),
+    "outcome": ("outcome",),
+    "fee": ("fee_amount", "fee_currency"),
+    "surcharge": ("surcharge_amount", "surcharge_currency"),
+    "slowdown_days": ("slowdown_days",),
+    "processing_days": ("processing_days",),
+    "multiple_entry_allowed": ("multiple_entry_allowed",),
+    "priority_allowed": ("priority_allowed",),
+    "quota": ("quota",),
 }
 
 
@@ -81,8 +96,9 @@ class Row:
 class MeasuresTable:
     """The resolved law for one policy, date and designation set: rows by (iso3, category)."""
 
-    def __init__(self, policy: Policy, as_of: dt.date, rows: dict[tuple[str, str], Row],
-                 designations_version: str) -> None:
+    def __init__(
+        self, policy: Policy, as_of: dt.date, rows: dict[tuple[str, str], Row], designations_version: str
+    ) -> None:
         self.policy = policy
         self.as_of = as_of
         self.rows = rows
@@ -96,10 +112,13 @@ class MeasuresTable:
             return self.rows[(iso3, category)]
         except KeyError:
             if category not in CATEGORIES:
-                raise InputError(f"unknown category {category!r}; expected one of {list(CATEGORIES)}",
-                                 location="category") from None
-            raise InputError(f"unknown nationality {iso3!r} (not an ISO 3166-1 alpha-3 code the registry knows)",
-                             location="nationality") from None
+                raise InputError(
+                    f"unknown category {category!r}; expected one of {list(CATEGORIES)}", location="category"
+                ) from None
+            raise InputError(
+                f"unknown nationality {iso3!r} (not an ISO 3166-1 alpha-3 code the registry knows)",
+                location="nationality",
+            ) from None
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -142,8 +161,14 @@ def _merge_effects(measure: Measure, use: MeasureUse | None) -> dict[str, Any]:
     return out
 
 
-def _apply(values: dict[str, Any], effects: dict[str, Any], policy: Policy, as_of: dt.date,
-           ctx: Mapping[str, Any], keyprefix: str) -> list[str]:
+def _apply(
+    values: dict[str, Any],
+    effects: dict[str, Any],
+    policy: Policy,
+    as_of: dt.date,
+    ctx: Mapping[str, Any],
+    keyprefix: str,
+) -> list[str]:
     """Apply effects to a row's values; return the fields touched."""
     touched = []
     for fname, raw in effects.items():
@@ -168,10 +193,19 @@ def _legal(ref: Any) -> LegalReference:
 
 
 def _base_values(policy: Policy, category: str, as_of: dt.date, ctx: Mapping[str, Any]) -> tuple[dict, list]:
-    values: dict[str, Any] = {"outcome": "proceed", "fee_amount": None, "fee_currency": None,
-                              "surcharge_amount": 0.0, "surcharge_currency": None, "slowdown_days": 0,
-                              "processing_days": None, "priority_processing_days": None,
-                              "multiple_entry_allowed": True, "priority_allowed": True, "quota": None}
+    values: dict[str, Any] = {
+        "outcome": "proceed",
+        "fee_amount": None,
+        "fee_currency": None,
+        "surcharge_amount": 0.0,
+        "surcharge_currency": None,
+        "slowdown_days": 0,
+        "processing_days": None,
+        "priority_processing_days": None,
+        "multiple_entry_allowed": True,
+        "priority_allowed": True,
+        "quota": None,
+    }
     reasons: list[tuple[str, Reason]] = []
     base = policy.base
     effects = dict(base.all.set_fields())
@@ -186,18 +220,30 @@ def _base_values(policy: Policy, category: str, as_of: dt.date, ctx: Mapping[str
             amount = values["fee_amount"]
             shown = f"{values['fee_currency']} {amount:g}" if amount is not None else "not known"
             verified = "" if pv.verified else " (figure not verified against the primary source)"
-            reasons.append(("fee", Reason(
-                measure="base_fee", source=f"parameter:{fee.parameter}", legal_reference=_legal(pv.reference),
-                evidence=pv.note, text=f"The {category} visa fee on {as_of.isoformat()} is {shown}{verified}.")))
+            reasons.append(
+                (
+                    "fee",
+                    Reason(
+                        measure="base_fee",
+                        source=f"parameter:{fee.parameter}",
+                        legal_reference=_legal(pv.reference),
+                        evidence=pv.note,
+                        text=f"The {category} visa fee on {as_of.isoformat()} is {shown}{verified}.",
+                    ),
+                )
+            )
     return values, reasons
 
 
-def _use_reason(measure_id: str, measure: Measure, source: str, legal: Any, evidence: str | None,
-                use: MeasureUse) -> Reason:
+def _use_reason(
+    measure_id: str, measure: Measure, source: str, legal: Any, evidence: str | None, use: MeasureUse
+) -> Reason:
     text = measure.text
     if use.note:
         text = f"{text} {use.note}"
-    return Reason(measure=measure_id, source=source, legal_reference=_legal(legal), evidence=evidence, text=text)
+    return Reason(
+        measure=measure_id, source=source, legal_reference=_legal(legal), evidence=evidence, text=text
+    )
 
 
 def _designation_evidence(d: Designation) -> str:
@@ -208,8 +254,12 @@ def _designation_evidence(d: Designation) -> str:
     return f"{hyp}{d.title}: in force from {d.start.isoformat()}{approx}{end}. Sources: {srcs}"
 
 
-def resolve_rows(policy: Policy, as_of: dt.date, contexts: Mapping[str, Mapping[str, Any]],
-                 designations: Sequence[Designation]) -> dict[tuple[str, str], Row]:
+def resolve_rows(
+    policy: Policy,
+    as_of: dt.date,
+    contexts: Mapping[str, Mapping[str, Any]],
+    designations: Sequence[Designation],
+) -> dict[tuple[str, str], Row]:
     """The pure core of `resolve`: contexts and designations given, no I/O."""
     by_country: dict[str, list[Designation]] = {}
     if policy.apply_designations:
@@ -217,8 +267,11 @@ def resolve_rows(policy: Policy, as_of: dt.date, contexts: Mapping[str, Mapping[
             if d.in_force(as_of) and d.measures:
                 by_country.setdefault(d.iso3, []).append(d)
     base_cache: dict[str, tuple[dict, list]] = {}
-    base_has_context = any(isinstance(v, ValueRef) and v.context for eff in
-                           [policy.base.all, *policy.base.categories.values()] for v in eff.set_fields().values())
+    base_has_context = any(
+        isinstance(v, ValueRef) and v.context
+        for eff in [policy.base.all, *policy.base.categories.values()]
+        for v in eff.set_fields().values()
+    )
     rows: dict[tuple[str, str], Row] = {}
     for iso3, ctx in contexts.items():
         tier_id = None
@@ -234,13 +287,29 @@ def resolve_rows(policy: Policy, as_of: dt.date, contexts: Mapping[str, Mapping[
                 evidence += f". Modelling assumption: {tier.assumption}"
             for j, use in enumerate(tier.measures):
                 m = policy.measures[use.measure]
-                applied.append((use.measure, f"tier:{tier.id}", tier.reference or m.legal_reference, evidence,
-                                use, f"tier.{tier.id}.{j}"))
+                applied.append(
+                    (
+                        use.measure,
+                        f"tier:{tier.id}",
+                        tier.reference or m.legal_reference,
+                        evidence,
+                        use,
+                        f"tier.{tier.id}.{j}",
+                    )
+                )
         for d in by_country.get(iso3, []):
             for j, use in enumerate(d.measures):
                 m = policy.measures[use.measure]
-                applied.append((use.measure, d.id, d.legal_reference or m.legal_reference,
-                                _designation_evidence(d), use, f"designation.{d.id}.{j}"))
+                applied.append(
+                    (
+                        use.measure,
+                        d.id,
+                        d.legal_reference or m.legal_reference,
+                        _designation_evidence(d),
+                        use,
+                        f"designation.{d.id}.{j}",
+                    )
+                )
         for category in CATEGORIES:
             if base_has_context:
                 base_vals, base_reasons = _base_values(policy, category, as_of, ctx)
@@ -260,15 +329,21 @@ def resolve_rows(policy: Policy, as_of: dt.date, contexts: Mapping[str, Mapping[
                 reason = _use_reason(mid, m, source, legal, evidence, use)
                 mids.append(mid)
                 if use.visa_classes is not None or use.applicant_groups is not None:
-                    new = Scoped(effects.get("outcome", "proceed"),
-                                 frozenset(use.visa_classes) if use.visa_classes is not None else None,
-                                 frozenset(use.applicant_groups) if use.applicant_groups is not None else None,
-                                 reason)
+                    new = Scoped(
+                        effects.get("outcome", "proceed"),
+                        frozenset(use.visa_classes) if use.visa_classes is not None else None,
+                        frozenset(use.applicant_groups) if use.applicant_groups is not None else None,
+                        reason,
+                    )
                     if scoped is not None and (scoped.visa_classes, scoped.applicant_groups) != (
-                            new.visa_classes, new.applicant_groups):
-                        raise InputError(f"two class/group-limited measures with different scopes apply to "
-                                         f"{iso3}/{category} on {as_of}; the engine supports one per row",
-                                         location=source)
+                        new.visa_classes,
+                        new.applicant_groups,
+                    ):
+                        raise InputError(
+                            f"two class/group-limited measures with different scopes apply to "
+                            f"{iso3}/{category} on {as_of}; the engine supports one per row",
+                            location=source,
+                        )
                     if scoped is None or OUTCOME_SEVERITY[new.outcome] > OUTCOME_SEVERITY[scoped.outcome]:
                         scoped = new
                     continue
@@ -295,17 +370,30 @@ def _to_frame(table: MeasuresTable) -> pl.DataFrame:
         records.append(rec)
     schema: dict[str, Any] = {"iso3": pl.String, "category": pl.String}
     for prefix in ("", "base_"):
-        schema.update({
-            f"{prefix}outcome": pl.String, f"{prefix}fee_amount": pl.Float64, f"{prefix}fee_currency": pl.String,
-            f"{prefix}surcharge_amount": pl.Float64, f"{prefix}surcharge_currency": pl.String,
-            f"{prefix}slowdown_days": pl.Int64, f"{prefix}processing_days": pl.Int64,
-            f"{prefix}priority_processing_days": pl.Int64, f"{prefix}multiple_entry_allowed": pl.Boolean,
-            f"{prefix}priority_allowed": pl.Boolean, f"{prefix}quota": pl.Int64,
-        })
+        schema.update(
+            {
+                f"{prefix}outcome": pl.String,
+                f"{prefix}fee_amount": pl.Float64,
+                f"{prefix}fee_currency": pl.String,
+                f"{prefix}surcharge_amount": pl.Float64,
+                f"{prefix}surcharge_currency": pl.String,
+                f"{prefix}slowdown_days": pl.Int64,
+                f"{prefix}processing_days": pl.Int64,
+                f"{prefix}priority_processing_days": pl.Int64,
+                f"{prefix}multiple_entry_allowed": pl.Boolean,
+                f"{prefix}priority_allowed": pl.Boolean,
+                f"{prefix}quota": pl.Int64,
+            }
+        )
         if prefix == "":
             schema.update({"tier": pl.String, "measure_ids": pl.List(pl.String)})
-    schema.update({"scoped_outcome": pl.String, "scoped_visa_classes": pl.List(pl.String),
-                   "scoped_groups": pl.List(pl.String)})
+    schema.update(
+        {
+            "scoped_outcome": pl.String,
+            "scoped_visa_classes": pl.List(pl.String),
+            "scoped_groups": pl.List(pl.String),
+        }
+    )
     return pl.DataFrame(records, schema=schema, orient="row" if False else None)
 
 
@@ -346,8 +434,12 @@ def designation_set(policy: Policy, designations: Any) -> tuple[tuple[Designatio
     return ds.items + own, ds.version  # type: ignore[union-attr]
 
 
-def resolve(policy: Policy, as_of: dt.date, contexts: Mapping[str, Mapping[str, Any]] | None = None,
-            designations: Any = None) -> MeasuresTable:
+def resolve(
+    policy: Policy,
+    as_of: dt.date,
+    contexts: Mapping[str, Mapping[str, Any]] | None = None,
+    designations: Any = None,
+) -> MeasuresTable:
     """The measures table of `policy` on `as_of` (cached per revision, designation set, contexts, date).
 
     `designations`: None = the packaged ones; else a sequence of `Designation` or a `DesignationSet`
@@ -365,7 +457,9 @@ def resolve(policy: Policy, as_of: dt.date, contexts: Mapping[str, Mapping[str, 
     if contexts is None:
         from visalever.policy.context import build_contexts
 
-        contexts = build_contexts(policy.jurisdiction, as_of, agreements=policy.agreements, designations=items)
+        contexts = build_contexts(
+            policy.jurisdiction, as_of, agreements=policy.agreements, designations=items
+        )
     rows = resolve_rows(policy, as_of, contexts, items)
     table = MeasuresTable(policy, as_of, rows, dversion)
     if len(_TABLES) >= _MAX_TABLES:

@@ -26,7 +26,8 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
         if key in out:
             mark = key_node.start_mark
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (line {mark.line + 1})", mark)
+                None, None, f"duplicate key {key!r} (line {mark.line + 1})", mark
+            )
         out[key] = loader.construct_object(value_node, deep=deep)
     return out
 
