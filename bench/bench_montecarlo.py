@@ -59,7 +59,7 @@ def main() -> int:
     args = ap.parse_args()
     desc, grants, iso3, base, reform = inputs()
     beh = load_behaviour()
-    aff = affected_share(base, reform)
+    aff = affected_share(base, reform, beh.per_category_central("priority_service_share")[None, :])
     gap = np.zeros(len(CATEGORIES))
 
     def vectorised() -> object:

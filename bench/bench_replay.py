@@ -117,7 +117,7 @@ def main() -> int:
     t_replay, replayed = best_of(lambda: law.replay(frame, pol, as_of), args.repeat)
 
     sample = frame.sample(n=min(args.sample, frame.height), seed=args.seed)
-    apps = [law.Application(**{k: row[k] for k in APPLICATION_COLUMNS if k != "application_id"})
+    apps = [law.Application(**{**row, "application_id": str(row["application_id"])})
             for row in sample.iter_rows(named=True)]
     law.decide(apps[0], pol, as_of)  # warm
     t0 = time.perf_counter()

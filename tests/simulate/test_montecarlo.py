@@ -17,7 +17,7 @@ def _run(small_obs, reform_rows, measures, draws=200):
     base = cells_from_measures(measures({}, f.iso3), f.iso3)
     reform = cells_from_measures(measures(reform_rows, f.iso3), f.iso3)
     params = draw_parameters(load_behaviour(), draws, seed=1)
-    aff = affected_share(base, reform)
+    aff = affected_share(base, reform, 0.05)
     res = simulate_draws(f.grants, base, reform, params, affected=aff, unallocated=f.gap)
     return f, res, params
 
@@ -66,3 +66,11 @@ def test_shaped_output_has_bands_and_labels(small_obs, make_measures) -> None:
     rows = flat_rows(doc)
     assert rows[-1]["iso3"] == "TOTAL" and "visas_not_issued_p95" in rows[-1]
     assert all(r["label"] == "test label" for r in rows)
+
+
+def test_priority_only_change_affects_only_priority_users(small_obs, make_measures) -> None:
+    f, res, params = _run(small_obs, {("AAA", "visit"): {"priority_allowed": False}}, make_measures)
+    a = f.iso3.index("AAA")
+    refusal = params["refusal_rate"][:, CATEGORIES.index("visit")]
+    np.testing.assert_allclose(res.by_country["applications_affected"][:, a], 0.05 * 1000 / (1 - refusal))
+    assert np.allclose(res.by_country["visas_not_issued"][:, a], 0.0)

@@ -36,26 +36,32 @@ class CellMeasures:
 
     @property
     def restrictive(self) -> np.ndarray:
-        """True where the policy restricts the cell in any way (bool, (C, K))."""
-        return (
-            (self.proceed < 1.0)
-            | (self.surcharge > 0)
-            | (self.slowdown_days > 0)
-            | (self.priority < 1.0)
-        )
+        """True where the policy withholds or burdens grants: not proceeding, a surcharge or a slow-down.
+
+        Withdrawing priority service alone is not counted: it changes speed for the few who buy it,
+        it puts no visa at stake.
+        """
+        return (self.proceed < 1.0) | (self.surcharge > 0) | (self.slowdown_days > 0)
 
 
-def affected_share(base: CellMeasures, reform: CellMeasures) -> np.ndarray:
-    """1.0 where any measure differs between baseline and reform, else 0.0 (aggregate path)."""
-    diff = (
+def affected_share(
+    base: CellMeasures, reform: CellMeasures, priority_share: float | np.ndarray
+) -> np.ndarray:
+    """Share of a cell's applications whose treatment differs between baseline and reform (aggregate path).
+
+    1 where outcome, fee, surcharge or slow-down differ; where only priority service availability differs,
+    only the applicants who buy priority service are affected (`priority_share`, a behaviour parameter).
+    """
+    main = (
         ~np.isclose(base.proceed, reform.proceed)
         | ~np.isclose(base.suspended, reform.suspended)
         | ~np.isclose(base.fee, reform.fee)
         | ~np.isclose(base.surcharge, reform.surcharge)
         | ~np.isclose(base.slowdown_days, reform.slowdown_days)
-        | ~np.isclose(base.priority, reform.priority)
     )
-    return diff.astype(np.float64)
+    prio = ~np.isclose(base.priority, reform.priority)
+    share = np.broadcast_to(np.asarray(priority_share, dtype=np.float64), main.shape)
+    return np.where(main, 1.0, np.where(prio, share, 0.0))
 
 
 def _grid(iso3: list[str]) -> pl.DataFrame:

@@ -15,7 +15,6 @@ import numpy as np
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
-from visalever.errors import InputError
 from visalever.simulate import cells as cellmod
 from visalever.simulate.behaviour import CATEGORIES, Behaviour, draw_parameters, load_behaviour
 from visalever.simulate.flows import Flows, flows_from_observations
@@ -55,6 +54,13 @@ def _noop(_: float, __: str) -> None:
 
 def policy_metadata(policy: Any, role: str) -> dict[str, Any]:
     """id, status, note and revision of a loaded policy, as every output must show them."""
+    summary = getattr(policy, "summary", None)
+    if callable(summary):
+        out = {"role": role, **summary()}
+        status = out.get("status")
+        out["note"] = " ".join(str(out["note"]).split()) if out.get("note") else None
+        out["enacted"] = str(status).lower() == "enacted" if status is not None else None
+        return out
     meta = getattr(policy, "metadata", None)
 
     def pick(name: str) -> Any:
@@ -79,25 +85,9 @@ def policy_metadata(policy: Any, role: str) -> dict[str, Any]:
     }
 
 
-def _contexts(jurisdiction: str, as_of: date) -> Any:
-    """Country contexts for the policy's conditions, from the assessment when it is built."""
-    try:
-        from visalever import assess  # noqa: PLC0415
-    except ImportError:
-        return None
-    fn = getattr(assess, "context_for", None)
-    if fn is None:
-        return None
-    try:
-        return fn(jurisdiction, as_of)
-    except InputError:
-        raise
-    except Exception:  # noqa: BLE001 - an assessment gap must not stop a simulation; say so instead
-        return None
-
-
-def _resolve(policy_mod: Any, policy: Any, as_of: date, contexts: Any) -> pl.DataFrame:
-    table = policy_mod.resolve(policy, as_of, contexts=contexts)
+def _resolve(policy_mod: Any, policy: Any, as_of: date) -> pl.DataFrame:
+    """The measures frame of `policy` on `as_of`; the engine builds country contexts itself."""
+    table = policy_mod.resolve(policy, as_of)
     return table.frame if hasattr(table, "frame") else table
 
 
@@ -109,12 +99,12 @@ def _replay_sums(
     inp = frame.select(cols)
     rb = policy_mod.replay(inp, base, as_of)
     rr = policy_mod.replay(inp, reform, as_of)
-    compare = [
-        "outcome", "fee_amount", "surcharge_amount", "earliest_decision_date", "priority_service_allowed"
-    ]
-    differs = pl.any_horizontal(
-        [rb[c].ne_missing(rr[c]) for c in compare if c in rb.columns and c in rr.columns]
-    )
+    compare = ["outcome", "fee_amount", "surcharge_amount", "earliest_decision_date", "decision_due_by"]
+    changed = [rb[c].ne_missing(rr[c]) for c in compare if c in rb.columns and c in rr.columns]
+    if "priority_service_allowed" in rb.columns and "priority_service_allowed" in rr.columns:
+        uses = inp["priority_service"].fill_null(False)
+        changed.append(uses & rb["priority_service_allowed"].ne_missing(rr["priority_service_allowed"]))
+    differs = pl.any_horizontal(changed)
     aff = (
         frame.select("nationality", "category")
         .with_columns(differs.alias("d"))
@@ -146,15 +136,15 @@ def simulate(
     report(0.05, "loading policies")
     base_policy = policy_mod.load_policy(request.baseline)
     reform_policy = policy_mod.load_policy(request.policy)
-    contexts = _contexts(request.jurisdiction, as_of)
     report(0.1, "resolving measures")
-    base_frame = _resolve(policy_mod, base_policy, as_of, contexts)
-    reform_frame = _resolve(policy_mod, reform_policy, as_of, contexts)
+    base_frame = _resolve(policy_mod, base_policy, as_of)
+    reform_frame = _resolve(policy_mod, reform_policy, as_of)
     base_cells = cellmod.cells_from_measures(base_frame, flows.iso3)
     reform_cells = cellmod.cells_from_measures(reform_frame, flows.iso3)
     missing_base, missing_reform = base_cells.missing_iso3, reform_cells.missing_iso3
     applications = None
-    affected = cellmod.affected_share(base_cells, reform_cells)
+    prio_share = beh.per_category_central("priority_service_share")[None, :]
+    affected = cellmod.affected_share(base_cells, reform_cells, prio_share)
     synthetic_info: dict[str, Any] = {"synthetic": False, "label": None}
     if request.microdata:
         refusal = beh.per_category_central("refusal_rate")
@@ -239,7 +229,7 @@ def simulate(
             "baseline": list(missing_base),
             "reform": list(missing_reform),
         },
-        "contexts": "from visalever.assess" if contexts is not None else "none: policy defaults apply",
+        "contexts": "built by visalever.policy (agreements, designations, assessment where available)",
     }
     doc = shape_result(
         result,
