@@ -8,30 +8,39 @@ from visalever.countries import all_countries, country_name, is_country_code, re
 from visalever.errors import InputError
 
 
-@pytest.mark.parametrize(("label", "family", "code"), [
-    ("Congo (Democratic Republic)", "home_office", "COD"),
-    ("CONGO (BRAZZAVILLE)", "schengen", "COG"),
-    ("Korea (South)", "home_office", "KOR"),
-    ("Korea, North", "state_dept", "PRK"),
-    ("Korea", "dhs", "KOR"),
-    ("Gambia, The", "home_office", "GMB"),
-    ("American Samoa (United States)", "home_office", "ASM"),
-    ("Bahamas, The", "dhs", "BHS"),
-    ("Kosovo*", "eurostat", "XKX"),
-    ("HONG KONG S.A.R.", "schengen", "HKG"),
-    ("China - Taiwan", "state_dept", "TWN"),
-    ("Occupied Palestinian Territories", "home_office", "PSE"),
-    ("France", "eurostat", "FRA"),
-    ("  United   Kingdom ", "eurostat", "GBR"),
-])
+@pytest.mark.parametrize(
+    ("label", "family", "code"),
+    [
+        ("Congo (Democratic Republic)", "home_office", "COD"),
+        ("CONGO (BRAZZAVILLE)", "schengen", "COG"),
+        ("Korea (South)", "home_office", "KOR"),
+        ("Korea, North", "state_dept", "PRK"),
+        ("Korea", "dhs", "KOR"),
+        ("Gambia, The", "home_office", "GMB"),
+        ("American Samoa (United States)", "home_office", "ASM"),
+        ("Bahamas, The", "dhs", "BHS"),
+        ("Kosovo*", "eurostat", "XKX"),
+        ("HONG KONG S.A.R.", "schengen", "HKG"),
+        ("China - Taiwan", "state_dept", "TWN"),
+        ("Occupied Palestinian Territories", "home_office", "PSE"),
+        ("France", "eurostat", "FRA"),
+        ("  United   Kingdom ", "eurostat", "GBR"),
+    ],
+)
 def test_aliases_resolve(label: str, family: str, code: str) -> None:
     assert resolve_label(label, family) == code
 
 
-@pytest.mark.parametrize(("label", "marker"), [
-    ("Stateless", "NONCOUNTRY:stateless"), ("Other and unknown", "NONCOUNTRY:unknown"),
-    ("Refugee", "NONCOUNTRY:refugee"), ("Totals for Africa", "NONCOUNTRY:total"), ("Asia", "NONCOUNTRY:region"),
-])
+@pytest.mark.parametrize(
+    ("label", "marker"),
+    [
+        ("Stateless", "NONCOUNTRY:stateless"),
+        ("Other and unknown", "NONCOUNTRY:unknown"),
+        ("Refugee", "NONCOUNTRY:refugee"),
+        ("Totals for Africa", "NONCOUNTRY:total"),
+        ("Asia", "NONCOUNTRY:region"),
+    ],
+)
 def test_noncountries_are_classified(label: str, marker: str) -> None:
     assert resolve_label(label, "state_dept") == marker
 

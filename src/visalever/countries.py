@@ -239,8 +239,10 @@ def resolve_label(label: str, family: str) -> str:
     code = _iso_index().get(key)
     if code:
         return code
-    raise InputError(f"unknown country label {str(label)!r} in family {family!r}: add a reviewed alias "
-                     "in visalever.countries")
+    raise InputError(
+        f"unknown country label {str(label)!r} in family {family!r}: add a reviewed alias "
+        "in visalever.countries"
+    )
 
 
 def is_noncountry(code: str) -> bool:
@@ -252,8 +254,10 @@ def is_noncountry(code: str) -> bool:
 def _registry() -> dict[str, dict[str, str]]:
     import pycountry
 
-    reg = {c.alpha_3: {"iso3": c.alpha_3, "iso2": c.alpha_2, "numeric": c.numeric, "name": c.name}
-           for c in pycountry.countries}
+    reg = {
+        c.alpha_3: {"iso3": c.alpha_3, "iso2": c.alpha_2, "numeric": c.numeric, "name": c.name}
+        for c in pycountry.countries
+    }
     for code, info in EXTRA_CODES.items():
         reg[code] = {"iso3": code, **info}
     for code in HISTORIC_CODES:

@@ -26,8 +26,16 @@ SHEETS: dict[str, list[str]] = {
     "Data_Ret_D01": ["Year", "Quarter", "Nationality", "Return type group", "Number of returns"],
     "Data_Asy_D01": ["Year", "Quarter", "Nationality", "Applications"],
     "Data_Irr_D01": ["Year", "Quarter", "Method of entry", "Nationality", "Number of detections"],
-    "Data_Vis_D02": ["Year", "Quarter", "Nationality", "Visa type group", "Visa type", "Applicant type",
-                     "Case outcome", "Decisions"],
+    "Data_Vis_D02": [
+        "Year",
+        "Quarter",
+        "Nationality",
+        "Visa type group",
+        "Visa type",
+        "Applicant type",
+        "Case outcome",
+        "Decisions",
+    ],
 }
 RETURN_GROUPS = {
     "Enforced return": "returns.enforced",
@@ -87,11 +95,15 @@ def read_workbook(path: Path) -> pl.DataFrame:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as err:
-        raise InputError(f"not a readable .xlsx workbook ({type(err).__name__}: {err})", location=str(path)) from None
+        raise InputError(
+            f"not a readable .xlsx workbook ({type(err).__name__}: {err})", location=str(path)
+        ) from None
     present = [s for s in SHEETS if s in wb.sheetnames]
     if not present:
-        raise InputError(f"missing sheet: none of {', '.join(SHEETS)} (found {', '.join(wb.sheetnames)})",
-                         location=str(path))
+        raise InputError(
+            f"missing sheet: none of {', '.join(SHEETS)} (found {', '.join(wb.sheetnames)})",
+            location=str(path),
+        )
     out: list[tuple[str, str, str, float, str]] = []
     for sheet in present:
         where_sheet = f"{path} sheet {sheet}"
@@ -105,16 +117,21 @@ def read_workbook(path: Path) -> pl.DataFrame:
                 continue
             row_no = j + 1
 
-            def at(c: str, r: tuple[Any, ...] = r, row_no: int = row_no) -> str:
-                return f"{where_sheet} row {row_no} column {c!r}"
+            def at(c: str, ws_loc: str = where_sheet, row_no: int = row_no) -> str:
+                return f"{ws_loc} row {row_no} column {c!r}"
 
             cells = {c: (r[i] if i < len(r) else None) for c, i in col.items()}
-            key = tuple(str(v).strip() if v is not None else "" for c, v in cells.items()
-                        if c not in ("Number of returns", "Applications", "Number of detections", "Decisions"))
+            key = tuple(
+                str(v).strip() if v is not None else ""
+                for c, v in cells.items()
+                if c not in ("Number of returns", "Applications", "Number of detections", "Decisions")
+            )
             extra = tuple(str(x).strip() for i, x in enumerate(r) if i not in col.values() and x is not None)
             key = key + extra
             if key in seen:
-                raise InputError(f"same period and categories twice (first at row {seen[key]})", location=at("Quarter"))
+                raise InputError(
+                    f"same period and categories twice (first at row {seen[key]})", location=at("Quarter")
+                )
             seen[key] = row_no
             period = _quarter(cells["Year"], cells["Quarter"], at("Quarter"))
             label = str(cells["Nationality"] or "").strip()
@@ -132,12 +149,18 @@ def read_workbook(path: Path) -> pl.DataFrame:
                 out.append((iso, period, "returns.total", v, f"{name}#{sheet} (sum of return type groups)"))
             elif sheet == "Data_Asy_D01":
                 v = _count(cells["Applications"], at("Applications"))
-                out.append((iso, period, "asylum.claims", v, f"{name}#{sheet} (main applicants and dependants)"))
+                out.append(
+                    (iso, period, "asylum.claims", v, f"{name}#{sheet} (main applicants and dependants)")
+                )
             elif sheet == "Data_Irr_D01":
                 v = _count(cells["Number of detections"], at("Number of detections"))
-                out.append((iso, period, "arrivals.irregular_total", v, f"{name}#{sheet} (all methods of entry)"))
+                out.append(
+                    (iso, period, "arrivals.irregular_total", v, f"{name}#{sheet} (all methods of entry)")
+                )
                 if str(cells["Method of entry"]).strip() == "Small boat arrivals":
-                    out.append((iso, period, "arrivals.small_boat", v, f"{name}#{sheet} (Small boat arrivals)"))
+                    out.append(
+                        (iso, period, "arrivals.small_boat", v, f"{name}#{sheet} (Small boat arrivals)")
+                    )
             else:
                 v = _count(cells["Decisions"], at("Decisions"))
                 if str(cells["Case outcome"]).strip() != "Issued":
@@ -154,8 +177,17 @@ def read_workbook(path: Path) -> pl.DataFrame:
             if group != "visitor":
                 out.append((iso, period, "visas.granted.non_visitor", v, src))
     wb.close()
-    df = pl.DataFrame(out, schema={"iso3": pl.String, "period": pl.String, "indicator": pl.String,
-                                   "value": pl.Float64, "source": pl.String}, orient="row")
+    df = pl.DataFrame(
+        out,
+        schema={
+            "iso3": pl.String,
+            "period": pl.String,
+            "indicator": pl.String,
+            "value": pl.Float64,
+            "source": pl.String,
+        },
+        orient="row",
+    )
     return df
 
 
@@ -165,20 +197,30 @@ def to_observations(df: pl.DataFrame) -> pl.DataFrame:
 
     countries = df.filter(~pl.col("iso3").str.starts_with("ALL*"))
     allrows = df.with_columns(pl.lit("ALL").alias("iso3"))
-    q = pl.concat([countries, allrows]).group_by("iso3", "period", "indicator").agg(
-        pl.col("value").sum(), pl.col("source").first())
+    q = (
+        pl.concat([countries, allrows])
+        .group_by("iso3", "period", "indicator")
+        .agg(pl.col("value").sum(), pl.col("source").first())
+    )
     years = complete_years(q["period"].unique().to_list())
-    annual = (q.with_columns(pl.col("period").str.slice(0, 4)).filter(pl.col("period").is_in(sorted(years)))
-              .group_by("iso3", "period", "indicator").agg(pl.col("value").sum(), pl.col("source").first()))
+    annual = (
+        q.with_columns(pl.col("period").str.slice(0, 4))
+        .filter(pl.col("period").is_in(sorted(years)))
+        .group_by("iso3", "period", "indicator")
+        .agg(pl.col("value").sum(), pl.col("source").first())
+    )
     obs = pl.concat([q, annual]).with_columns(
         pl.lit("uk").alias("jurisdiction"),
-        pl.when(pl.col("indicator").str.starts_with("visas.")).then(pl.lit("visas")).otherwise(pl.lit("people"))
-        .alias("unit"))
+        pl.when(pl.col("indicator").str.starts_with("visas."))
+        .then(pl.lit("visas"))
+        .otherwise(pl.lit("people"))
+        .alias("unit"),
+    )
     return obs
 
 
 def ingest_files(paths: list[Path]) -> dict[str, int]:
-    """Validate every file, merge into the snapshot (ingested figures replace older ones), write atomically."""
+    """Validate every file, merge into the snapshot (ingested figures replace older ones), write once."""
     import hashlib
 
     from visalever import snapshot as snap
@@ -196,7 +238,11 @@ def ingest_files(paths: list[Path]) -> dict[str, int]:
     m = snap.manifest()
     m.setdefault("ingested", [])
     for p in paths:
-        m["ingested"].append({"file": Path(p).name, "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest()})
+        m["ingested"].append(
+            {"file": Path(p).name, "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest()}
+        )
     m["indicators"] = sorted(merged["indicator"].unique().to_list())
-    snap.write_snapshot(merged, {k: v for k, v in m.items() if not k.startswith("observations_")}, snap.quality())
+    snap.write_snapshot(
+        merged, {k: v for k, v in m.items() if not k.startswith("observations_")}, snap.quality()
+    )
     return {"rows": new.height, "replaced": replaced, "added": new.height - replaced}

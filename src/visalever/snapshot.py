@@ -51,12 +51,20 @@ def load() -> pl.DataFrame:
     return _load(str(path), path.stat().st_mtime_ns)
 
 
-def query(jurisdiction: str | None = None, country: str | None = None, period: str | None = None,
-          indicator: str | None = None) -> pl.DataFrame:
+def query(
+    jurisdiction: str | None = None,
+    country: str | None = None,
+    period: str | None = None,
+    indicator: str | None = None,
+) -> pl.DataFrame:
     """Observations filtered by exact jurisdiction, country (ISO3 or ALL), period and indicator."""
     df = load()
-    for col, val in (("jurisdiction", jurisdiction), ("iso3", country), ("period", period),
-                     ("indicator", indicator)):
+    for col, val in (
+        ("jurisdiction", jurisdiction),
+        ("iso3", country),
+        ("period", period),
+        ("indicator", indicator),
+    ):
         if val is not None and val != "":
             v = val.upper() if col == "iso3" else (val.lower() if col == "jurisdiction" else val)
             df = df.filter(pl.col(col) == v)
@@ -81,8 +89,12 @@ def quality() -> dict[str, Any]:
 def canonical(df: pl.DataFrame) -> pl.DataFrame:
     """Contract columns and types, rows sorted by key: the one order every write uses."""
     return df.select(
-        pl.col("jurisdiction").cast(pl.String), pl.col("iso3").cast(pl.String), pl.col("period").cast(pl.String),
-        pl.col("indicator").cast(pl.String), pl.col("value").cast(pl.Float64), pl.col("unit").cast(pl.String),
+        pl.col("jurisdiction").cast(pl.String),
+        pl.col("iso3").cast(pl.String),
+        pl.col("period").cast(pl.String),
+        pl.col("indicator").cast(pl.String),
+        pl.col("value").cast(pl.Float64),
+        pl.col("unit").cast(pl.String),
         pl.col("source").cast(pl.String),
     ).sort(KEY)
 
@@ -97,26 +109,42 @@ def resolve_overlaps(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, Any
     if dup.height:
         spread = dup.group_by(KEY).agg(
             (pl.col("value").max() - pl.col("value").min()).alias("spread"),
-            pl.col("source").first().alias("winner"), pl.col("source").last().alias("loser"),
-            pl.col("value").first().alias("kept"), pl.col("value").last().alias("other"))
+            pl.col("source").first().alias("winner"),
+            pl.col("source").last().alias("loser"),
+            pl.col("value").first().alias("kept"),
+            pl.col("value").last().alias("other"),
+        )
         differ = spread.filter(pl.col("spread").abs() > 1e-9).sort(KEY)
         same = spread.height - differ.height
         if same:
-            findings.append(Finding("overlap_identical", "warning", "(several)",
-                                    f"{same} figures published by two files with the same value: kept once",
-                                    same).as_dict())
+            findings.append(
+                Finding(
+                    "overlap_identical",
+                    "warning",
+                    "(several)",
+                    f"{same} figures published by two files with the same value: kept once",
+                    same,
+                ).as_dict()
+            )
         for (winner, loser), grp in differ.group_by(["winner", "loser"], maintain_order=True):
             ex = grp.row(0, named=True)
-            findings.append(Finding(
-                "overlap_differs", "warning", str(loser),
-                f"{grp.height} figures also published by {winner} with a different value; {winner} kept "
-                f"(e.g. {ex['iso3']} {ex['period']} {ex['indicator']}: {ex['kept']:,.4g} kept vs {ex['other']:,.4g})",
-                grp.height).as_dict())
+            findings.append(
+                Finding(
+                    "overlap_differs",
+                    "warning",
+                    str(loser),
+                    f"{grp.height} figures also published by {winner} with a different value; {winner} kept "
+                    f"(e.g. {ex['iso3']} {ex['period']} {ex['indicator']}: "
+                    f"{ex['kept']:,.4g} kept vs {ex['other']:,.4g})",
+                    grp.height,
+                ).as_dict()
+            )
     return df.unique(subset=KEY, keep="first", maintain_order=True), findings
 
 
-def read_raw(raw_root: Path, progress: Any = None) -> tuple[pl.DataFrame, list[dict[str, Any]], list[dict[str, Any]],
-                                                            list[tuple[str, str, str]]]:
+def read_raw(
+    raw_root: Path, progress: Any = None
+) -> tuple[pl.DataFrame, list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, str, str]]]:
     """Run every reader: (observations with priority, manifest file entries, findings, labels seen)."""
     from visalever.sources import READERS
     from visalever.sources.common import ReadResult
@@ -169,15 +197,22 @@ def json_bytes(data: Any) -> bytes:
     return (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
 
 
-def write_snapshot(obs: pl.DataFrame, manifest_data: dict[str, Any], quality_data: dict[str, Any],
-                   directory: Path | None = None) -> None:
+def write_snapshot(
+    obs: pl.DataFrame,
+    manifest_data: dict[str, Any],
+    quality_data: dict[str, Any],
+    directory: Path | None = None,
+) -> None:
     """Write the three snapshot files atomically (each replaced only once fully written)."""
     import hashlib
 
     d = directory or snapshot_dir()
     data = parquet_bytes(obs)
-    manifest_data = {**manifest_data, "observations_sha256": hashlib.sha256(data).hexdigest(),
-                     "observations_rows": obs.height}
+    manifest_data = {
+        **manifest_data,
+        "observations_sha256": hashlib.sha256(data).hexdigest(),
+        "observations_rows": obs.height,
+    }
     blobs = {OBS_FILE: data, MANIFEST_FILE: json_bytes(manifest_data), QUALITY_FILE: json_bytes(quality_data)}
     for name, blob in blobs.items():
         atomic_write_bytes(d / name, blob)
@@ -194,7 +229,7 @@ def build(raw_root: Path, directory: Path | None = None, progress: Any = None) -
         "description": "visalever snapshot of official statistics; paths relative to the raw data root",
         "attribution": {
             "uk": "Contains public sector information licensed under the Open Government Licence v3.0 "
-                  "(Home Office, Immigration system statistics).",
+            "(Home Office, Immigration system statistics).",
             "eu": "Source: European Commission (DG HOME) visa statistics; Eurostat.",
             "us": "US Department of State and Department of Homeland Security (public domain).",
         },
@@ -202,8 +237,10 @@ def build(raw_root: Path, directory: Path | None = None, progress: Any = None) -
         "ingested": [],
         "indicators": sorted(kept["indicator"].unique().to_list()),
     }
-    quality_data = {"summary": summarise(findings),
-                    "errors": sum(1 for f in findings if f["severity"] == "error"),
-                    "findings": findings}
+    quality_data = {
+        "summary": summarise(findings),
+        "errors": sum(1 for f in findings if f["severity"] == "error"),
+        "findings": findings,
+    }
     write_snapshot(kept, manifest_data, quality_data, directory)
     return quality_data

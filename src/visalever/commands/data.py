@@ -14,7 +14,9 @@ import typer
 
 from visalever.commands._common import emit_csv, emit_json, emit_table, fail, user_errors
 
-data_app = typer.Typer(help="Build, check and extend the snapshot of official statistics.", no_args_is_help=True)
+data_app = typer.Typer(
+    help="Build, check and extend the snapshot of official statistics.", no_args_is_help=True
+)
 
 RawOpt = Annotated[str | None, typer.Option("--raw", help="Raw data root (default ../shared/data).")]
 SnapOpt = Annotated[str | None, typer.Option("--snapshot", help="Snapshot directory (default: packaged).")]
@@ -40,7 +42,9 @@ def _raw(path: str | None) -> Path:
 @user_errors
 def countries(
     fmt: Annotated[str, typer.Option("--format", help="table|json")] = "table",
-    unmapped: Annotated[bool, typer.Option("--unmapped", help="List raw labels that map to nothing.")] = False,
+    unmapped: Annotated[
+        bool, typer.Option("--unmapped", help="List raw labels that map to nothing.")
+    ] = False,
     raw: RawOpt = None,
 ) -> None:
     """List the country registry, or (--unmapped) every raw label with no mapping (prints nothing if none)."""
@@ -100,13 +104,15 @@ def build(raw: RawOpt = None, snapshot: SnapOpt = None) -> None:
     Console(stderr=True).print(
         f"[green]snapshot built[/] {m['observations_rows']:,} observations from {len(m['files'])} files in "
         f"{time.perf_counter() - t0:.1f}s -> {snap.snapshot_dir()}; findings: "
-        + ", ".join(f"{k}={v}" for k, v in report["summary"].items()))
+        + ", ".join(f"{k}={v}" for k, v in report["summary"].items())
+    )
 
 
 @data_app.command("check")
 @user_errors
 def check(
-    raw: RawOpt = None, snapshot: SnapOpt = None,
+    raw: RawOpt = None,
+    snapshot: SnapOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="table|json")] = "table",
 ) -> None:
     """Data-quality report over the raw tables, and whether the snapshot is up to date with them."""
@@ -123,19 +129,46 @@ def check(
         old = {f["path"]: f["sha256"] for f in m["files"]}
         changed = [f["path"] for f in files if old.get(f["path"]) != f["sha256"]]
         if changed:
-            findings.append({"kind": "stale_snapshot", "severity": "error", "file": ", ".join(changed),
-                             "detail": "raw file changed since the snapshot was built: run `visalever data build`",
-                             "count": len(changed)})
+            findings.append(
+                {
+                    "kind": "stale_snapshot",
+                    "severity": "error",
+                    "file": ", ".join(changed),
+                    "detail": "raw file changed since the snapshot was built: run `visalever data build`",
+                    "count": len(changed),
+                }
+            )
         elif not m.get("ingested") and not snap.canonical(kept).equals(snap.load()):
-            findings.append({"kind": "stale_snapshot", "severity": "error", "file": "observations.parquet",
-                             "detail": "snapshot rows differ from a rebuild: run `visalever data build`", "count": 1})
+            findings.append(
+                {
+                    "kind": "stale_snapshot",
+                    "severity": "error",
+                    "file": "observations.parquet",
+                    "detail": "snapshot rows differ from a rebuild: run `visalever data build`",
+                    "count": 1,
+                }
+            )
         if m.get("ingested"):
-            findings.append({"kind": "ingested_releases", "severity": "warning", "file": "manifest.json",
-                             "detail": "snapshot carries newer Home Office releases: " + ", ".join(
-                                 i["file"] for i in m["ingested"]), "count": len(m["ingested"])})
+            findings.append(
+                {
+                    "kind": "ingested_releases",
+                    "severity": "warning",
+                    "file": "manifest.json",
+                    "detail": "snapshot carries newer Home Office releases: "
+                    + ", ".join(i["file"] for i in m["ingested"]),
+                    "count": len(m["ingested"]),
+                }
+            )
     except FileNotFoundError:
-        findings.append({"kind": "stale_snapshot", "severity": "error", "file": str(snap.snapshot_dir()),
-                         "detail": "no snapshot: run `visalever data build`", "count": 1})
+        findings.append(
+            {
+                "kind": "stale_snapshot",
+                "severity": "error",
+                "file": str(snap.snapshot_dir()),
+                "detail": "no snapshot: run `visalever data build`",
+                "count": 1,
+            }
+        )
     summary = snap.summarise(findings)
     errors = [f for f in findings if f["severity"] == "error"]
     if fmt == "json":
@@ -143,7 +176,10 @@ def check(
     else:
         emit_table(findings, ["severity", "kind", "count", "file", "detail"], title="data-quality findings")
         emit_table([{"kind": k, "count": v} for k, v in summary.items()], title="summary")
-        print(f"{len(findings)} findings, {len(errors)} errors; {kept.height:,} observations from {len(files)} files")
+        print(
+            f"{len(findings)} findings, {len(errors)} errors; "
+            f"{kept.height:,} observations from {len(files)} files"
+        )
     if errors:
         raise typer.Exit(1)
 
@@ -161,8 +197,10 @@ def ingest(
 
     _use_snapshot(snapshot)
     result = ingest_files(files)
-    Console(stderr=True).print(f"[green]ingested[/] {result['rows']:,} observations "
-                               f"({result['replaced']:,} replaced, {result['added']:,} new) from {len(files)} file(s)")
+    Console(stderr=True).print(
+        f"[green]ingested[/] {result['rows']:,} observations "
+        f"({result['replaced']:,} replaced, {result['added']:,} new) from {len(files)} file(s)"
+    )
 
 
 @user_errors

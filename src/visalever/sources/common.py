@@ -22,8 +22,14 @@ from visalever.errors import InputError
 
 OBS_COLUMNS = ["jurisdiction", "iso3", "period", "indicator", "value", "unit", "source"]
 OBS_SCHEMA = {
-    "jurisdiction": pl.String, "iso3": pl.String, "period": pl.String, "indicator": pl.String,
-    "value": pl.Float64, "unit": pl.String, "source": pl.String, "priority": pl.Int32,
+    "jurisdiction": pl.String,
+    "iso3": pl.String,
+    "period": pl.String,
+    "indicator": pl.String,
+    "value": pl.Float64,
+    "unit": pl.String,
+    "source": pl.String,
+    "priority": pl.Int32,
 }
 
 
@@ -44,9 +50,13 @@ class FileReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "path": self.path, "sha256": self.sha256, "rows_read": self.rows_read,
-            "rows_kept": self.rows_kept, "rows_rejected": int(sum(self.rejected.values())),
-            "rejected_reasons": dict(sorted(self.rejected.items())), "note": self.note,
+            "path": self.path,
+            "sha256": self.sha256,
+            "rows_read": self.rows_read,
+            "rows_kept": self.rows_kept,
+            "rows_rejected": int(sum(self.rejected.values())),
+            "rejected_reasons": dict(sorted(self.rejected.items())),
+            "note": self.note,
         }
 
 
@@ -61,8 +71,13 @@ class Finding:
     count: int = 1
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "severity": self.severity, "file": self.file, "detail": self.detail,
-                "count": self.count}
+        return {
+            "kind": self.kind,
+            "severity": self.severity,
+            "file": self.file,
+            "detail": self.detail,
+            "count": self.count,
+        }
 
 
 @dataclass
@@ -111,17 +126,26 @@ def map_labels(labels: list[str], family: str, file: str, res: ReadResult) -> di
             out[label] = None
     unmapped = sorted(k for k, v in out.items() if v is None)
     if unmapped:
-        res.findings.append(Finding("unmapped_label", "error", file,
-                                    f"labels with no country mapping ({family}): {', '.join(unmapped)}",
-                                    len(unmapped)))
+        res.findings.append(
+            Finding(
+                "unmapped_label",
+                "error",
+                file,
+                f"labels with no country mapping ({family}): {', '.join(unmapped)}",
+                len(unmapped),
+            )
+        )
     return out
 
 
 def obs_frame(df: pl.DataFrame, *, jurisdiction: str, unit: str, source: str, priority: int) -> pl.DataFrame:
     """Complete a frame with iso3/period/indicator/value into the observation schema."""
     return df.select(
-        pl.lit(jurisdiction).alias("jurisdiction"), pl.col("iso3"), pl.col("period").cast(pl.String),
-        pl.col("indicator"), pl.col("value").cast(pl.Float64),
+        pl.lit(jurisdiction).alias("jurisdiction"),
+        pl.col("iso3"),
+        pl.col("period").cast(pl.String),
+        pl.col("indicator"),
+        pl.col("value").cast(pl.Float64),
         (pl.col("unit") if "unit" in df.columns else pl.lit(unit)).alias("unit"),
         (pl.col("source") if "source" in df.columns else pl.lit(source)).alias("source"),
         pl.lit(priority, dtype=pl.Int32).alias("priority"),
@@ -129,8 +153,14 @@ def obs_frame(df: pl.DataFrame, *, jurisdiction: str, unit: str, source: str, pr
 
 
 def aggregate_by_nationality(
-    df: pl.DataFrame, *, label_col: str, family: str, rep: FileReport, res: ReadResult,
-    group: list[str], with_all: bool = True,
+    df: pl.DataFrame,
+    *,
+    label_col: str,
+    family: str,
+    rep: FileReport,
+    res: ReadResult,
+    group: list[str],
+    with_all: bool = True,
 ) -> pl.DataFrame:
     """Sum `value` by (iso3, *group); non-country rows feed only the ALL total; unknown labels rejected.
 
@@ -141,8 +171,10 @@ def aggregate_by_nationality(
     rep.reject("missing value", nulls)
     df = df.filter(pl.col("value").is_not_null())
     mapping = map_labels(df[label_col].unique().sort().to_list(), family, rep.path, res)
-    mdf = pl.DataFrame({label_col: list(mapping), "iso3": [mapping[k] or "UNMAPPED" for k in mapping]},
-                       schema={label_col: pl.String, "iso3": pl.String})
+    mdf = pl.DataFrame(
+        {label_col: list(mapping), "iso3": [mapping[k] or "UNMAPPED" for k in mapping]},
+        schema={label_col: pl.String, "iso3": pl.String},
+    )
     df = df.join(mdf, on=label_col, how="left")
     counts = df.group_by("iso3").len()
     for code, n in counts.iter_rows():
@@ -157,10 +189,14 @@ def aggregate_by_nationality(
     countries = df.filter(~pl.col("iso3").str.starts_with("NONCOUNTRY:") & (pl.col("iso3") != "UNMAPPED"))
     parts = [countries.group_by(["iso3", *group]).agg(pl.col("value").sum())]
     if with_all:
-        # Region headers and published totals would double count: ALL is every row that is one group of people.
+        # Region headers and published totals would double count: ALL sums rows that are one group each.
         agg_rows = df.filter(~pl.col("iso3").is_in(["NONCOUNTRY:region", "NONCOUNTRY:total", "UNMAPPED"]))
-        parts.append(agg_rows.group_by(group).agg(pl.col("value").sum()).with_columns(pl.lit("ALL").alias("iso3"))
-                     .select(["iso3", *group, "value"]))
+        parts.append(
+            agg_rows.group_by(group)
+            .agg(pl.col("value").sum())
+            .with_columns(pl.lit("ALL").alias("iso3"))
+            .select(["iso3", *group, "value"])
+        )
     return pl.concat(parts)
 
 
@@ -170,11 +206,18 @@ def add_annual(df: pl.DataFrame, complete_years: set[str]) -> pl.DataFrame:
     Only for years the file covers in full; partial years stay quarterly only (reported by readers).
     Not valid for ratios: callers pass counts only.
     """
-    annual = (df.with_columns(pl.col("period").str.slice(0, 4).alias("period"))
-              .filter(pl.col("period").is_in(sorted(complete_years)))
-              .group_by(["iso3", "period", "indicator"]).agg(pl.col("value").sum()))
-    return pl.concat([df.select(["iso3", "period", "indicator", "value"]),
-                      annual.select(["iso3", "period", "indicator", "value"])])
+    annual = (
+        df.with_columns(pl.col("period").str.slice(0, 4).alias("period"))
+        .filter(pl.col("period").is_in(sorted(complete_years)))
+        .group_by(["iso3", "period", "indicator"])
+        .agg(pl.col("value").sum())
+    )
+    return pl.concat(
+        [
+            df.select(["iso3", "period", "indicator", "value"]),
+            annual.select(["iso3", "period", "indicator", "value"]),
+        ]
+    )
 
 
 def complete_years(quarters: list[str]) -> set[str]:

@@ -32,29 +32,59 @@ def read_eurostat_returns(root: Path, res: ReadResult) -> None:
     rel = f"{EUROSTAT}/third_country_nationals_ordered_to_leave.csv"
     rep = new_report(root, rel)
     raw = pl.read_csv(root / rel, infer_schema_length=0)
-    res.findings.append(Finding(
-        "mislabelled_file", "warning", rel,
-        "file name says 'ordered to leave' but it holds Eurostat migr_eirtn (TCNs returned to a third country): "
-        "read as returns.to_third_country; orders to leave (migr_eiord) are absent, so no EU return rate"))
-    df = raw.select(pl.col("citizen").alias("label"), pl.col("geo"), pl.col("year").alias("period"),
-                    pl.col(raw.columns[3]).cast(pl.Float64, strict=False).alias("value"))
+    res.findings.append(
+        Finding(
+            "mislabelled_file",
+            "warning",
+            rel,
+            "file name says 'ordered to leave' but it holds Eurostat migr_eirtn (TCNs returned to a third "
+            "country): "
+            "read as returns.to_third_country; orders to leave (migr_eiord) are absent, so no EU return rate",
+        )
+    )
+    df = raw.select(
+        pl.col("citizen").alias("label"),
+        pl.col("geo"),
+        pl.col("year").alias("period"),
+        pl.col(raw.columns[3]).cast(pl.Float64, strict=False).alias("value"),
+    )
     geo_map = map_labels(df["geo"].unique().sort().to_list(), "eurostat", rel, res)
-    agg = aggregate_by_nationality(df.with_columns(pl.lit("returns.to_third_country").alias("indicator")),
-                                   label_col="label", family="eurostat", rep=rep, res=res,
-                                   group=["period", "indicator"])
-    per_state = df.with_columns(
-        pl.col("geo").replace_strict(geo_map, default=None).alias("geo_iso3")).filter(
-        pl.col("geo_iso3").is_not_null())
-    per_state = per_state.with_columns(("returns.to_third_country.reported_by." + pl.col("geo_iso3")).alias("indicator"))
+    agg = aggregate_by_nationality(
+        df.with_columns(pl.lit("returns.to_third_country").alias("indicator")),
+        label_col="label",
+        family="eurostat",
+        rep=rep,
+        res=res,
+        group=["period", "indicator"],
+    )
+    per_state = df.with_columns(pl.col("geo").replace_strict(geo_map, default=None).alias("geo_iso3")).filter(
+        pl.col("geo_iso3").is_not_null()
+    )
+    per_state = per_state.with_columns(
+        ("returns.to_third_country.reported_by." + pl.col("geo_iso3")).alias("indicator")
+    )
     tmp = type(rep)(path=rel)
-    agg_state = aggregate_by_nationality(per_state.drop("geo", "geo_iso3"), label_col="label", family="eurostat",
-                                         rep=tmp, res=ReadResult(), group=["period", "indicator"])
+    agg_state = aggregate_by_nationality(
+        per_state.drop("geo", "geo_iso3"),
+        label_col="label",
+        family="eurostat",
+        rep=tmp,
+        res=ReadResult(),
+        group=["period", "indicator"],
+    )
     src = f"{rel}#migr_eirtn (mislabelled 'ordered to leave'; returned to a third country)"
-    res.frames.append(obs_frame(pl.concat([agg, agg_state]), jurisdiction="eu", unit="people", source=src,
-                                priority=50))
-    res.findings.append(Finding("zero_rows_dropped", "warning", rel,
-                                "zero rows were dropped by the publisher's extract: a missing citizen x state x "
-                                "year means 0 or not reported (indistinguishable)"))
+    res.frames.append(
+        obs_frame(pl.concat([agg, agg_state]), jurisdiction="eu", unit="people", source=src, priority=50)
+    )
+    res.findings.append(
+        Finding(
+            "zero_rows_dropped",
+            "warning",
+            rel,
+            "zero rows were dropped by the publisher's extract: a missing citizen x state x "
+            "year means 0 or not reported (indistinguishable)",
+        )
+    )
     res.files.append(rep)
 
 
@@ -63,32 +93,59 @@ def read_eurostat_illegal(root: Path, res: ReadResult) -> None:
     rep = new_report(root, rel)
     raw = pl.read_csv(root / rel, infer_schema_length=0)
     map_labels(raw["geo"].unique().sort().to_list(), "eurostat", rel, res)
-    df = raw.select(pl.col("citizen").alias("label"), pl.col("year").alias("period"),
-                    pl.lit("illegally_present").alias("indicator"),
-                    pl.col(raw.columns[4]).cast(pl.Float64, strict=False).alias("value"))
-    agg = aggregate_by_nationality(df, label_col="label", family="eurostat", rep=rep, res=res,
-                                   group=["period", "indicator"])
-    res.frames.append(obs_frame(agg, jurisdiction="eu", unit="people",
-                                source=f"{rel}#migr_eipre (all reasons, summed over reporting states)", priority=50))
+    df = raw.select(
+        pl.col("citizen").alias("label"),
+        pl.col("year").alias("period"),
+        pl.lit("illegally_present").alias("indicator"),
+        pl.col(raw.columns[4]).cast(pl.Float64, strict=False).alias("value"),
+    )
+    agg = aggregate_by_nationality(
+        df, label_col="label", family="eurostat", rep=rep, res=res, group=["period", "indicator"]
+    )
+    res.frames.append(
+        obs_frame(
+            agg,
+            jurisdiction="eu",
+            unit="people",
+            source=f"{rel}#migr_eipre (all reasons, summed over reporting states)",
+            priority=50,
+        )
+    )
     res.files.append(rep)
 
 
 def _schengen_frame(df: pl.DataFrame, rep, res: ReadResult, source: str) -> None:
     """df: label, period, applied, issued, not_issued -> applied/issued/not_issued/refusal_rate by country."""
-    long = pl.concat([
-        df.select("label", "period", pl.lit(ind).alias("indicator"), pl.col(col).alias("value"))
-        for ind, col in [("visas.applied", "applied"), ("visas.issued", "issued"), ("visas.not_issued", "not_issued")]
-    ])
-    agg = aggregate_by_nationality(long, label_col="label", family="schengen", rep=rep, res=res,
-                                   group=["period", "indicator"])
+    long = pl.concat(
+        [
+            df.select("label", "period", pl.lit(ind).alias("indicator"), pl.col(col).alias("value"))
+            for ind, col in [
+                ("visas.applied", "applied"),
+                ("visas.issued", "issued"),
+                ("visas.not_issued", "not_issued"),
+            ]
+        ]
+    )
+    agg = aggregate_by_nationality(
+        long, label_col="label", family="schengen", rep=rep, res=res, group=["period", "indicator"]
+    )
     wide = agg.pivot(on="indicator", index=["iso3", "period"], values="value")
     rate = wide.filter((pl.col("visas.issued") + pl.col("visas.not_issued")) > 0).select(
-        "iso3", "period", pl.lit("visas.refusal_rate").alias("indicator"),
-        (pl.col("visas.not_issued") / (pl.col("visas.issued") + pl.col("visas.not_issued"))).alias("value"))
+        "iso3",
+        "period",
+        pl.lit("visas.refusal_rate").alias("indicator"),
+        (pl.col("visas.not_issued") / (pl.col("visas.issued") + pl.col("visas.not_issued"))).alias("value"),
+    )
     res.frames.append(obs_frame(agg, jurisdiction="eu", unit=VISA_UNIT, source=source, priority=50))
-    res.frames.append(obs_frame(rate, jurisdiction="eu",
-                                unit="ratio not issued / (issued + not issued), by consulate country: proxy for "
-                                "nationality", source=source, priority=50))
+    res.frames.append(
+        obs_frame(
+            rate,
+            jurisdiction="eu",
+            unit="ratio not issued / (issued + not issued), by consulate country: proxy for nationality",
+            source=source,
+            priority=50,
+        )
+    )
 
 
 def read_schengen(root: Path, res: ReadResult) -> None:
@@ -102,18 +159,33 @@ def read_schengen(root: Path, res: ReadResult) -> None:
     rep = new_report(root, rel)
     raw = pl.read_csv(root / rel, infer_schema_length=0)
     map_labels(raw["schengen_state"].unique().sort().to_list(), "schengen", rel, res)
-    df = raw.select(pl.col("origin_country").alias("label"), pl.col("year").alias("period"),
-                    *(pl.col(c).cast(pl.Float64, strict=False).alias(a) for c, a in
-                      [("visas_applied", "applied"), ("visas_issued", "issued"), ("visas_not_issued", "not_issued")]))
+    df = raw.select(
+        pl.col("origin_country").alias("label"),
+        pl.col("year").alias("period"),
+        *(
+            pl.col(c).cast(pl.Float64, strict=False).alias(a)
+            for c, a in [
+                ("visas_applied", "applied"),
+                ("visas_issued", "issued"),
+                ("visas_not_issued", "not_issued"),
+            ]
+        ),
+    )
     _schengen_frame(df, rep, res, f"{rel}#C visas by consulate (proxy for nationality)")
     for k in list(rep.rejected):
         rep.rejected[k] //= 3
     rep.rows_read //= 3
     rep.rows_kept //= 3
     res.files.append(rep)
-    res.findings.append(Finding("proxy_nationality", "warning", f"{SCHENGEN}/",
-                                "Schengen visa figures are by consulate country, a proxy for nationality "
-                                "(weak in hubs: UAE, UK, ...): unit says 'proxy for nationality'"))
+    res.findings.append(
+        Finding(
+            "proxy_nationality",
+            "warning",
+            f"{SCHENGEN}/",
+            "Schengen visa figures are by consulate country, a proxy for nationality "
+            "(weak in hubs: UAE, UK, ...): unit says 'proxy for nationality'",
+        )
+    )
     for year in (2023, 2024):
         rel = f"{SCHENGEN}/{year}-schengen-visa-statistics-consulates_en.xlsx"
         rep = new_report(root, rel)
@@ -134,16 +206,27 @@ def read_schengen(root: Path, res: ReadResult) -> None:
             rows.append((str(r[1]), str(year), num(r[8]), num(r[9]), num(r[13])))
         wb.close()
         map_labels(sorted(states), "schengen", rel, res)
-        df = pl.DataFrame(rows, schema={"label": pl.String, "period": pl.String, "applied": pl.Float64,
-                                        "issued": pl.Float64, "not_issued": pl.Float64}, orient="row")
+        df = pl.DataFrame(
+            rows,
+            schema={
+                "label": pl.String,
+                "period": pl.String,
+                "applied": pl.Float64,
+                "issued": pl.Float64,
+                "not_issued": pl.Float64,
+            },
+            orient="row",
+        )
         _schengen_frame(df, rep, res, f"{rel}#Data for consulates (uniform C visas; proxy for nationality)")
         for k in list(rep.rejected):
             rep.rejected[k] //= 3
         rep.rows_read //= 3
         rep.rows_kept //= 3
         res.files.append(rep)
-    for name, col in [("visitor-visa-statistics-2018to2022-country-refusal-rate.csv", "consulate_country"),
-                      ("visitor-visa-statistics-notissued-sum-year.csv", None)]:
+    for name, col in [
+        ("visitor-visa-statistics-2018to2022-country-refusal-rate.csv", "consulate_country"),
+        ("visitor-visa-statistics-notissued-sum-year.csv", None),
+    ]:
         rel = f"{SCHENGEN}/{name}"
         rep = new_report(root, rel)
         raw = pl.read_csv(root / rel, infer_schema_length=0)

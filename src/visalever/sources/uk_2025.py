@@ -23,10 +23,17 @@ from visalever.sources.common import Finding, ReadResult, complete_years, map_la
 
 DIR = "uk/home_office_2025"
 PRIORITY = 30
-ROUTES = {"Work": "visas.granted.work", "Study": "visas.granted.study", "Family": "visas.granted.family",
-          "Other": "visas.granted.other"}
-RETURN_TYPES = {"Enforced return": "returns.enforced", "Voluntary return": "returns.voluntary",
-                "Refused entry at port and subsequently departed": "returns.refused_at_port"}
+ROUTES = {
+    "Work": "visas.granted.work",
+    "Study": "visas.granted.study",
+    "Family": "visas.granted.family",
+    "Other": "visas.granted.other",
+}
+RETURN_TYPES = {
+    "Enforced return": "returns.enforced",
+    "Voluntary return": "returns.voluntary",
+    "Refused entry at port and subsequently departed": "returns.refused_at_port",
+}
 
 
 def _load(root: Path, name: str) -> tuple[Any, Any]:
@@ -37,8 +44,11 @@ def _load(root: Path, name: str) -> tuple[Any, Any]:
 
 
 def _frame(rows: list[tuple[str, str, str, float]], *, unit: str, source: str) -> pl.DataFrame:
-    df = pl.DataFrame(rows, schema={"iso3": pl.String, "period": pl.String, "indicator": pl.String,
-                                    "value": pl.Float64}, orient="row")
+    df = pl.DataFrame(
+        rows,
+        schema={"iso3": pl.String, "period": pl.String, "indicator": pl.String, "value": pl.Float64},
+        orient="row",
+    )
     return obs_frame(df, jurisdiction="uk", unit=unit, source=source, priority=PRIORITY)
 
 
@@ -47,9 +57,15 @@ def read_visa_routes(root: Path, res: ReadResult) -> None:
     rel = rep.path
     year = str(data["year"])
     if "June 2026" in data.get("source", "") and year == "2025":
-        res.findings.append(Finding("mislabelled_period", "warning", rel,
-                                    "source text says 'year ending June 2026' but the figures are calendar-year "
-                                    "2025 (field year=2025, keys *2025): stored as period 2025"))
+        res.findings.append(
+            Finding(
+                "mislabelled_period",
+                "warning",
+                rel,
+                "source text says 'year ending June 2026' but the figures are calendar-year "
+                "2025 (field year=2025, keys *2025): stored as period 2025",
+            )
+        )
     bridge = data["bridge"]
     rep.rows_read = len(bridge)
     mapping = map_labels(sorted({r["country"] for r in bridge}), "ukdemographics", rel, res)
@@ -68,7 +84,10 @@ def read_visa_routes(root: Path, res: ReadResult) -> None:
         mix = r.get("visaRouteMixCounts") or {}
         return (float(r.get("visaGrants2025_total_visitor") or 0), *(float(mix.get(k) or 0) for k in ROUTES))
 
-    top = {t["country"]: float(t["totalGrants"]) for t in data.get("topVisaNationalities2025_workShareRoutes", [])}
+    top = {
+        t["country"]: float(t["totalGrants"])
+        for t in data.get("topVisaNationalities2025_workShareRoutes", [])
+    }
     top_map = map_labels(sorted(top), "ukdemographics", rel, res)
     top_by_code = {top_map[k]: v for k, v in top.items() if top_map.get(k)}
     rows: list[tuple[str, str, str, float]] = []
@@ -78,30 +97,51 @@ def read_visa_routes(root: Path, res: ReadResult) -> None:
         real = [r for r in group if any(figures(r))]
         zeros = [r for r in group if not any(figures(r))]
         if real and zeros:
-            res.findings.append(Finding(
-                "zero_duplicate", "warning", rel,
-                f"{code}: zero row(s) {', '.join(repr(z['country']) for z in zeros)} shadow the real row "
-                f"{real[0]['country']!r}: zero rows dropped", len(zeros)))
+            res.findings.append(
+                Finding(
+                    "zero_duplicate",
+                    "warning",
+                    rel,
+                    f"{code}: zero row(s) {', '.join(repr(z['country']) for z in zeros)} shadow the real row "
+                    f"{real[0]['country']!r}: zero rows dropped",
+                    len(zeros),
+                )
+            )
             rep.reject("zero duplicate of a real row", len(zeros))
         if len(real) > 1:
             distinct = {figures(r) for r in real}
             if len(distinct) == 1:
-                res.findings.append(Finding(
-                    "duplicate_removed", "warning", rel,
-                    f"{code} appears {len(real)} times with the same visa figures "
-                    f"({', '.join(repr(r['country']) for r in real)}): kept once", len(real) - 1))
+                res.findings.append(
+                    Finding(
+                        "duplicate_removed",
+                        "warning",
+                        rel,
+                        f"{code} appears {len(real)} times with the same visa figures "
+                        f"({', '.join(repr(r['country']) for r in real)}): kept once",
+                        len(real) - 1,
+                    )
+                )
                 rep.reject("exact duplicate row", len(real) - 1)
                 real = real[:1]
             else:
-                res.findings.append(Finding("conflicting_duplicate", "error", rel,
-                                            f"{code} appears with different figures: rows rejected", len(real)))
+                res.findings.append(
+                    Finding(
+                        "conflicting_duplicate",
+                        "error",
+                        rel,
+                        f"{code} appears with different figures: rows rejected",
+                        len(real),
+                    )
+                )
                 rep.reject("conflicting duplicate rows", len(real))
                 continue
         if not real:
             detail = f"{code} ({zeros[0]['country']!r}) reads 0 for every route with no duplicate: rejected"
             if code in top_by_code:
-                detail += (f"; the same file's top-20 list gives {top_by_code[code]:,.0f} Work/Study/Family/Other "
-                           "grants, stored as visas.granted.non_visitor")
+                detail += (
+                    f"; the same file's top-20 list gives {top_by_code[code]:,.0f} Work/Study/Family/Other "
+                    "grants, stored as visas.granted.non_visitor"
+                )
                 rows.append((code, year, "visas.granted.non_visitor", top_by_code[code]))
             res.findings.append(Finding("suspicious_zero", "warning", rel, detail))
             rep.reject("all-zero row (suspicious, not a real figure)", len(zeros))
@@ -121,15 +161,20 @@ def read_visa_routes(root: Path, res: ReadResult) -> None:
     all_rows.append(("ALL", year, "visas.granted.total", sum(nat.values())))
     # Reconcile: nationality rows against the national totals the file itself publishes.
     sums: dict[str, float] = {}
-    for code, _, ind, v in rows:
+    for _code, _, ind, v in rows:
         sums[ind] = sums.get(ind, 0.0) + v
     for _, _, ind, total in all_rows:
         gap = total - sums.get(ind, 0.0)
         if abs(gap) > 0.5:
-            res.findings.append(Finding(
-                "unreconciled_total", "warning", rel,
-                f"{ind} 2025: nationality rows sum to {sums.get(ind, 0.0):,.0f}, national total "
-                f"{total:,.0f}, gap {gap:,.0f} ({gap / total:.1%})"))
+            res.findings.append(
+                Finding(
+                    "unreconciled_total",
+                    "warning",
+                    rel,
+                    f"{ind} 2025: nationality rows sum to {sums.get(ind, 0.0):,.0f}, national total "
+                    f"{total:,.0f}, gap {gap:,.0f} ({gap / total:.1%})",
+                )
+            )
     res.frames.append(_frame(rows, unit="visas", source=src))
     res.frames.append(_frame(all_rows, unit="visas", source=f"{rel}#nationalRouteTotals2025"))
     res.files.append(rep)
@@ -139,17 +184,28 @@ def read_asylum_bridge(root: Path, res: ReadResult) -> None:
     rep, data = _load(root, "asylum-bridge.json")
     rel = rep.path
     nt = data["nationalTotals"]
-    rows = [("ALL", "2025", "asylum.claims", float(nt["asylumClaims2025"])),
-            ("ALL", "2025", "returns.total", float(nt["returns2025"]))]
+    rows = [
+        ("ALL", "2025", "asylum.claims", float(nt["asylumClaims2025"])),
+        ("ALL", "2025", "returns.total", float(nt["returns2025"])),
+    ]
     rows += [("ALL", "2025", RETURN_TYPES[k], float(v)) for k, v in nt["returns2025_byType"].items()]
     by_type_sum = sum(float(v) for v in nt["returns2025_byType"].values())
     if abs(by_type_sum - float(nt["returns2025"])) > 0.5:
-        res.findings.append(Finding("unreconciled_total", "warning", rel,
-                                    f"returns by type sum to {by_type_sum:,.0f} vs total {nt['returns2025']:,}"))
+        res.findings.append(
+            Finding(
+                "unreconciled_total",
+                "warning",
+                rel,
+                f"returns by type sum to {by_type_sum:,.0f} vs total {nt['returns2025']:,}",
+            )
+        )
     bridge = data["bridge"]
     rep.rows_read = len(bridge)
-    labels = sorted({r["country"] for r in bridge} | {r["country"] for r in data["topClaimNationalities2025"]}
-                    | {r["country"] for r in data["topReturnNationalities2025"]})
+    labels = sorted(
+        {r["country"] for r in bridge}
+        | {r["country"] for r in data["topClaimNationalities2025"]}
+        | {r["country"] for r in data["topReturnNationalities2025"]}
+    )
     mapping = map_labels(labels, "ukdemographics", rel, res)
     seen: set[tuple[str, str]] = set()
     for r in bridge:
@@ -167,8 +223,10 @@ def read_asylum_bridge(root: Path, res: ReadResult) -> None:
             for k, v in (r.get("returns2025_byType") or {}).items():
                 rows.append((code, "2025", RETURN_TYPES[k], float(v)))
     # Top-15 lists add nationalities the 29-row bridge lacks; where both exist they must agree.
-    for key, ind, field in [("topClaimNationalities2025", "asylum.claims", "claims"),
-                            ("topReturnNationalities2025", "returns.total", "returns")]:
+    for key, ind, field in [
+        ("topClaimNationalities2025", "asylum.claims", "claims"),
+        ("topReturnNationalities2025", "returns.total", "returns"),
+    ]:
         for t in data[key]:
             code = mapping.get(t["country"])
             if not code or is_noncountry(code) or (code, ind) in seen:
@@ -186,8 +244,12 @@ def read_grant_rates(root: Path, res: ReadResult) -> None:
     series = data["timeSeries"]
     rep.rows_read = len(series)
     mapping = map_labels(sorted(series), "ukdemographics", rel, res)
-    map_labels(sorted({r["nationality"] for r in data["leagueTable"] + data["volumeRanking"]}),
-               "ukdemographics", rel, res)
+    map_labels(
+        sorted({r["nationality"] for r in data["leagueTable"] + data["volumeRanking"]}),
+        "ukdemographics",
+        rel,
+        res,
+    )
     rows: list[tuple[str, str, str, float]] = []
 
     def add(code: str, y: dict[str, Any]) -> None:
@@ -205,10 +267,16 @@ def read_grant_rates(root: Path, res: ReadResult) -> None:
         add(code, years["2025"])
     if "2025" in data.get("annualOverall", {}):
         add("ALL", data["annualOverall"]["2025"])
-    rep.note = "2025 only: earlier years come from grant_rates_initial_annual.csv; pooled league table not used"
+    rep.note = (
+        "2025 only: earlier years come from grant_rates_initial_annual.csv; pooled league table not used"
+    )
     df = _frame(rows, unit="decisions", source=f"{rel}#timeSeries (Asy_D02, 2025)")
-    df = df.with_columns(pl.when(pl.col("indicator") == "asylum.initial_grant_rate")
-                         .then(pl.lit("ratio (grants / (grants + refusals))")).otherwise(pl.col("unit")).alias("unit"))
+    df = df.with_columns(
+        pl.when(pl.col("indicator") == "asylum.initial_grant_rate")
+        .then(pl.lit("ratio (grants / (grants + refusals))"))
+        .otherwise(pl.col("unit"))
+        .alias("unit")
+    )
     res.frames.append(df)
     res.files.append(rep)
 
@@ -226,8 +294,12 @@ def read_route_dashboard(root: Path, res: ReadResult) -> None:
     quarterly: list[tuple[str, str, str, float]] = []
     for s in nsd["flowSeries"]["claims"]:
         quarterly.append(("ALL", s["periodLabel"].replace(" ", ""), "asylum.claims", float(s["value"])))
-    ret_map = {"total": "returns.total", "voluntary": "returns.voluntary", "enforced": "returns.enforced",
-               "refusedEntryDeparted": "returns.refused_at_port"}
+    ret_map = {
+        "total": "returns.total",
+        "voluntary": "returns.voluntary",
+        "enforced": "returns.enforced",
+        "refusedEntryDeparted": "returns.refused_at_port",
+    }
     for key, ind in ret_map.items():
         for s in nsd["postDecisionPath"]["returns"]["series"][key]:
             quarterly.append(("ALL", s["periodLabel"].replace(" ", ""), ind, float(s["value"])))
@@ -238,7 +310,9 @@ def read_route_dashboard(root: Path, res: ReadResult) -> None:
             annual[(p[:4], ind)] = annual.get((p[:4], ind), 0.0) + v
     rep.rows_read = rep.rows_kept = len(rows) + len(quarterly)
     rows += quarterly + [("ALL", p, ind, v) for (p, ind), v in sorted(annual.items())]
-    res.frames.append(_frame(rows, unit="people", source=f"{rel}#national series (Irr_D01, Asy_D01, Ret_D01)"))
+    res.frames.append(
+        _frame(rows, unit="people", source=f"{rel}#national series (Irr_D01, Asy_D01, Ret_D01)")
+    )
     res.files.append(rep)
 
 
@@ -247,8 +321,15 @@ def scan_education(root: Path, res: ReadResult) -> None:
     rep.rows_read = len(data.get("top_nationalities_2025", []))
     rep.reject("not used for indicators: overlaps visa-routes.json Study (incl. dependants)", rep.rows_read)
     rep.note = "labels checked only"
-    map_labels(sorted({r["nationality"] for r in data["top_nationalities_2025"]}
-                      | set(data.get("level_by_top_nationalities_2025", {}))), "ukdemographics", rep.path, res)
+    map_labels(
+        sorted(
+            {r["nationality"] for r in data["top_nationalities_2025"]}
+            | set(data.get("level_by_top_nationalities_2025", {}))
+        ),
+        "ukdemographics",
+        rep.path,
+        res,
+    )
     res.files.append(rep)
 
 

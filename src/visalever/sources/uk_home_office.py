@@ -38,21 +38,37 @@ def _read_rda(path: Path) -> pl.DataFrame:
     return next(iter(pyreadr.read_r(str(path), output_format="polars").values()))
 
 
-def _quarterly(res: ReadResult, df: pl.DataFrame, rep, *, source: str, unit: str = "people",
-               partial_note: str | None = None) -> None:
+def _quarterly(
+    res: ReadResult,
+    df: pl.DataFrame,
+    rep,
+    *,
+    source: str,
+    unit: str = "people",
+    partial_note: str | None = None,
+) -> None:
     """Aggregate a (label, period, indicator, value) frame into quarterly + complete-year observations."""
-    agg = aggregate_by_nationality(df, label_col="label", family="home_office", rep=rep, res=res,
-                                   group=["period", "indicator"])
+    agg = aggregate_by_nationality(
+        df, label_col="label", family="home_office", rep=rep, res=res, group=["period", "indicator"]
+    )
     years = complete_years(agg["period"].unique().to_list())
     partial = sorted({p[:4] for p in agg["period"].unique().to_list()} - years)
     if partial:
         quarters = sorted(p for p in agg["period"].unique().to_list() if p[:4] in partial)
-        res.findings.append(Finding(
-            "partial_period", "warning", rep.path,
-            f"{', '.join(partial)} covered only by {', '.join(quarters)}"
-            + (f" ({partial_note})" if partial_note else "") + ": no calendar-year total emitted", len(partial)))
-    res.frames.append(obs_frame(add_annual(agg, years), jurisdiction="uk", unit=unit, source=source,
-                                priority=50))
+        res.findings.append(
+            Finding(
+                "partial_period",
+                "warning",
+                rep.path,
+                f"{', '.join(partial)} covered only by {', '.join(quarters)}"
+                + (f" ({partial_note})" if partial_note else "")
+                + ": no calendar-year total emitted",
+                len(partial),
+            )
+        )
+    res.frames.append(
+        obs_frame(add_annual(agg, years), jurisdiction="uk", unit=unit, source=source, priority=50)
+    )
 
 
 def read_returns(root: Path, res: ReadResult) -> None:
@@ -61,7 +77,9 @@ def read_returns(root: Path, res: ReadResult) -> None:
     raw = _read_rda(root / rel)
     df = raw.select(
         pl.col("Nationality").alias("label"),
-        (pl.col("Year").cast(pl.Int32).cast(pl.String) + "Q" + pl.col("Quarter").cast(pl.String)).alias("period"),
+        (pl.col("Year").cast(pl.Int32).cast(pl.String) + "Q" + pl.col("Quarter").cast(pl.String)).alias(
+            "period"
+        ),
         pl.col("Return type group").replace_strict(RETURN_GROUPS, default=None).alias("indicator"),
         pl.col("Number of returns").alias("value"),
     )
@@ -86,8 +104,13 @@ def read_applications(root: Path, res: ReadResult) -> None:
         pl.lit("asylum.claims").alias("indicator"),
         pl.col("Applications").alias("value"),
     )
-    _quarterly(res, df, rep, source=f"{rel}#Asy_D01 (main applicants and dependants)",
-               partial_note="the table stops at 2024Q3")
+    _quarterly(
+        res,
+        df,
+        rep,
+        source=f"{rel}#Asy_D01 (main applicants and dependants)",
+        partial_note="the table stops at 2024Q3",
+    )
     res.files.append(rep)
 
 
@@ -101,8 +124,11 @@ def read_irregular(root: Path, res: ReadResult) -> None:
         pl.col("Method of entry").alias("method"),
         pl.col("Number of detections").cast(pl.Float64, strict=False).alias("value"),
     )
-    small = base.filter(pl.col("method") == "Small boat arrivals").with_columns(
-        pl.lit("arrivals.small_boat").alias("indicator")).drop("method")
+    small = (
+        base.filter(pl.col("method") == "Small boat arrivals")
+        .with_columns(pl.lit("arrivals.small_boat").alias("indicator"))
+        .drop("method")
+    )
     total = base.with_columns(pl.lit("arrivals.irregular_total").alias("indicator")).drop("method")
     _quarterly(res, total, rep, source=f"{rel}#Irr_D01 (all methods of entry)")
     tmp = FileReport(path=rel)
@@ -130,29 +156,45 @@ def read_grant_rates(root: Path, res: ReadResult) -> None:
     rep = new_report(root, rel)
     raw = pl.read_csv(root / rel, infer_schema_length=0)
     df = raw.select(
-        pl.col("Nationality").alias("label"), pl.col("Year").alias("period"),
+        pl.col("Nationality").alias("label"),
+        pl.col("Year").alias("period"),
         pl.col("Grant").cast(pl.Float64, strict=False).alias("grants"),
         pl.col("Refused").cast(pl.Float64, strict=False).alias("refusals"),
     )
-    long = pl.concat([
-        df.select("label", "period", pl.lit("asylum.grants").alias("indicator"), pl.col("grants").alias("value")),
-        df.select("label", "period", pl.lit("asylum.refusals").alias("indicator"),
-                  pl.col("refusals").alias("value")),
-    ])
-    agg = aggregate_by_nationality(long, label_col="label", family="home_office", rep=rep, res=res,
-                                   group=["period", "indicator"])
+    long = pl.concat(
+        [
+            df.select(
+                "label", "period", pl.lit("asylum.grants").alias("indicator"), pl.col("grants").alias("value")
+            ),
+            df.select(
+                "label",
+                "period",
+                pl.lit("asylum.refusals").alias("indicator"),
+                pl.col("refusals").alias("value"),
+            ),
+        ]
+    )
+    agg = aggregate_by_nationality(
+        long, label_col="label", family="home_office", rep=rep, res=res, group=["period", "indicator"]
+    )
     rep.rows_read //= 2
     rep.rows_kept //= 2
     for k in list(rep.rejected):
         rep.rejected[k] //= 2
     wide = agg.pivot(on="indicator", index=["iso3", "period"], values="value")
     rate = wide.filter((pl.col("asylum.grants") + pl.col("asylum.refusals")) > 0).select(
-        "iso3", "period", pl.lit("asylum.initial_grant_rate").alias("indicator"),
-        (pl.col("asylum.grants") / (pl.col("asylum.grants") + pl.col("asylum.refusals"))).alias("value"))
+        "iso3",
+        "period",
+        pl.lit("asylum.initial_grant_rate").alias("indicator"),
+        (pl.col("asylum.grants") / (pl.col("asylum.grants") + pl.col("asylum.refusals"))).alias("value"),
+    )
     src = f"{rel}#Asy_D02 (initial decisions)"
     res.frames.append(obs_frame(agg, jurisdiction="uk", unit="decisions", source=src, priority=50))
-    res.frames.append(obs_frame(rate, jurisdiction="uk", unit="ratio (grants / (grants + refusals))",
-                                source=src, priority=50))
+    res.frames.append(
+        obs_frame(
+            rate, jurisdiction="uk", unit="ratio (grants / (grants + refusals))", source=src, priority=50
+        )
+    )
     res.files.append(rep)
 
 

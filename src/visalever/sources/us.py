@@ -91,12 +91,22 @@ def read_niv(root: Path, res: ReadResult) -> None:
             if label == "Grand Totals":
                 break
     wb.close()
-    df = pl.DataFrame(rows, schema={"iso3": pl.String, "period": pl.String, "indicator": pl.String,
-                                    "value": pl.Float64}, orient="row")
+    df = pl.DataFrame(
+        rows,
+        schema={"iso3": pl.String, "period": pl.String, "indicator": pl.String, "value": pl.Float64},
+        orient="row",
+    )
     dup = df.group_by("iso3", "period", "indicator").len().filter(pl.col("len") > 1)
     if dup.height:
-        res.findings.append(Finding("duplicate_summed", "warning", NIV,
-                                    f"{dup.height // 2} country-years appear on two rows of a sheet: summed", dup.height // 2))
+        res.findings.append(
+            Finding(
+                "duplicate_summed",
+                "warning",
+                NIV,
+                f"{dup.height // 2} country-years appear on two rows of a sheet: summed",
+                dup.height // 2,
+            )
+        )
     df = df.group_by("iso3", "period", "indicator").agg(pl.col("value").sum())
     res.frames.append(obs_frame(df, jurisdiction="us", unit="visas", source=f"{NIV}#FY sheets", priority=50))
     res.files.append(rep)
@@ -119,43 +129,101 @@ def _wide(root: Path, rel: str, indicator: str, res: ReadResult, row_filter: str
         for i in range(first_data, len(header)):
             label = header[i].strip()
             long.append((label, "FY" + year, _num(r[i]) if i < len(r) else None))
-    df = pl.DataFrame(long, schema={"label": pl.String, "period": pl.String, "value": pl.Float64}, orient="row")
+    df = pl.DataFrame(
+        long, schema={"label": pl.String, "period": pl.String, "value": pl.Float64}, orient="row"
+    )
     df = df.with_columns(pl.lit(indicator).alias("indicator"))
     mapping = map_labels(df["label"].unique().sort().to_list(), "dhs", rel, res)
     # Duplicate spellings (e.g. "Bahamas" / "Bahamas, The"): one value per country-year, never summed twice.
     df = df.with_columns(pl.col("label").replace_strict(mapping, default=None).alias("code"))
-    both = (df.filter(pl.col("value").is_not_null() & ~pl.col("code").str.starts_with("NONCOUNTRY:"))
-            .group_by("code", "period").agg(pl.len().alias("n"), pl.col("value").n_unique().alias("u"))
-            .filter(pl.col("n") > 1))
+    both = (
+        df.filter(pl.col("value").is_not_null() & ~pl.col("code").str.starts_with("NONCOUNTRY:"))
+        .group_by("code", "period")
+        .agg(pl.len().alias("n"), pl.col("value").n_unique().alias("u"))
+        .filter(pl.col("n") > 1)
+    )
     if both.height:
-        res.findings.append(Finding("duplicate_spelling", "warning", rel,
-                                    f"{both.height} country-years published under two spellings: values summed "
-                                    f"({both.filter(pl.col('u') == 1).height} of them identical)", both.height))
-    totals = df.filter(pl.col("code") == "NONCOUNTRY:total").select(
-        pl.lit("ALL").alias("iso3"), "period", "indicator", "value").drop_nulls("value")
+        res.findings.append(
+            Finding(
+                "duplicate_spelling",
+                "warning",
+                rel,
+                f"{both.height} country-years published under two spellings: values summed "
+                f"({both.filter(pl.col('u') == 1).height} of them identical)",
+                both.height,
+            )
+        )
+    totals = (
+        df.filter(pl.col("code") == "NONCOUNTRY:total")
+        .select(pl.lit("ALL").alias("iso3"), "period", "indicator", "value")
+        .drop_nulls("value")
+    )
     blanks = df.filter(pl.col("value").is_null()).height
     rep.reject("blank or suppressed cell", blanks)
     df = df.filter(pl.col("value").is_not_null(), pl.col("code") != "NONCOUNTRY:total")
-    agg = aggregate_by_nationality(df.drop("code"), label_col="label", family="dhs", rep=rep, res=ReadResult(),
-                                   group=["period", "indicator"], with_all=False)
+    agg = aggregate_by_nationality(
+        df.drop("code"),
+        label_col="label",
+        family="dhs",
+        rep=rep,
+        res=ReadResult(),
+        group=["period", "indicator"],
+        with_all=False,
+    )
     rep.rows_read += blanks
-    res.frames.append(obs_frame(pl.concat([agg, totals.select(agg.columns)]), jurisdiction="us", unit="people",
-                                source=source, priority=50))
+    res.frames.append(
+        obs_frame(
+            pl.concat([agg, totals.select(agg.columns)]),
+            jurisdiction="us",
+            unit="people",
+            source=source,
+            priority=50,
+        )
+    )
     res.files.append(rep)
 
 
 def read_dhs(root: Path, res: ReadResult) -> None:
-    _wide(root, f"{DHS}/removals_reg.csv", "removals.total", res, "Total",
-          f"{DHS}/removals_reg.csv#removals by country of nationality (Total rows)")
-    res.findings.append(Finding(
-        "mislabelled_file", "warning", f"{DHS}/removals_reg_curr.csv",
-        "named 'removals' but holds returns (Yearbook table 39, 2009-2013): read as returns.total"))
-    _wide(root, f"{DHS}/removals_reg_curr.csv", "returns.total", res, None,
-          f"{DHS}/removals_reg_curr.csv#Yearbook table 39 returns (mislabelled 'removals')")
-    _wide(root, f"{DHS}/apprehended_reg.csv", "apprehensions.total", res, None,
-          f"{DHS}/apprehended_reg.csv#aliens apprehended by country of nationality")
-    _wide(root, f"{DHS}/inadmissable_reg.csv", "inadmissibles.total", res, None,
-          f"{DHS}/inadmissable_reg.csv#inadmissible aliens by country of nationality")
+    _wide(
+        root,
+        f"{DHS}/removals_reg.csv",
+        "removals.total",
+        res,
+        "Total",
+        f"{DHS}/removals_reg.csv#removals by country of nationality (Total rows)",
+    )
+    res.findings.append(
+        Finding(
+            "mislabelled_file",
+            "warning",
+            f"{DHS}/removals_reg_curr.csv",
+            "named 'removals' but holds returns (Yearbook table 39, 2009-2013): read as returns.total",
+        )
+    )
+    _wide(
+        root,
+        f"{DHS}/removals_reg_curr.csv",
+        "returns.total",
+        res,
+        None,
+        f"{DHS}/removals_reg_curr.csv#Yearbook table 39 returns (mislabelled 'removals')",
+    )
+    _wide(
+        root,
+        f"{DHS}/apprehended_reg.csv",
+        "apprehensions.total",
+        res,
+        None,
+        f"{DHS}/apprehended_reg.csv#aliens apprehended by country of nationality",
+    )
+    _wide(
+        root,
+        f"{DHS}/inadmissable_reg.csv",
+        "inadmissibles.total",
+        res,
+        None,
+        f"{DHS}/inadmissable_reg.csv#inadmissible aliens by country of nationality",
+    )
     rel = f"{DHS}/removed.csv"
     rep = new_report(root, rel)
     rows = []
@@ -174,10 +242,16 @@ def read_dhs(root: Path, res: ReadResult) -> None:
             v = _num(r[col]) if col < len(r) else None
             if v is not None:
                 rows.append(("ALL", "FY" + year, ind, v))
-    df = pl.DataFrame(rows, schema={"iso3": pl.String, "period": pl.String, "indicator": pl.String,
-                                    "value": pl.Float64}, orient="row")
-    res.frames.append(obs_frame(df, jurisdiction="us", unit="people",
-                                source=f"{rel}#national removals and returns", priority=60))
+    df = pl.DataFrame(
+        rows,
+        schema={"iso3": pl.String, "period": pl.String, "indicator": pl.String, "value": pl.Float64},
+        orient="row",
+    )
+    res.frames.append(
+        obs_frame(
+            df, jurisdiction="us", unit="people", source=f"{rel}#national removals and returns", priority=60
+        )
+    )
     res.files.append(rep)
     for name in ("Table43D.xls", "table37d_1.xls", "table39_3.xls", "table40d_1.xls"):
         r2 = new_report(root, f"{DHS}/{name}")
