@@ -100,7 +100,13 @@ def overview(request: Request) -> HTMLResponse:
         request,
         "overview.html",
         title="Overview",
-        twins=[("Countries", "/v1/countries"), ("Designations", "/v1/designations")],
+        twins=[
+            ("Countries", "/v1/countries"),
+            ("Agreements", "/v1/agreements"),
+            ("Designations", "/v1/designations"),
+            ("Visas", "/v1/indicators"),
+            ("Assessments", "/v1/assessments"),
+        ],
         script="overview.js",
     )
 
@@ -141,7 +147,7 @@ def scenarios(request: Request) -> HTMLResponse:
         request,
         "scenarios.html",
         title="Scenarios",
-        twins=[("Policies", "/v1/policies"), ("Simulations", "/v1/simulations")],
+        twins=[("Policies", "/v1/policies")],
         script="scenarios.js",
     )
 

@@ -154,9 +154,10 @@ const VL = (() => {
     return fallback;
   }
 
-  function setTwin(index, url) {
-    const links = document.querySelectorAll("a.json-twin");
-    const link = links[index];
+  /* Point a JSON-twin link (by position, or by its endpoint path as rendered) at the exact URL used. */
+  function setTwin(which, url) {
+    const links = [...document.querySelectorAll("a.json-twin")];
+    const link = typeof which === "number" ? links[which] : links.find((a) => a.dataset.base === which);
     if (!link) return;
     link.href = url;
     const code = link.querySelector("code");
@@ -324,6 +325,18 @@ const VL = (() => {
 
   return {
     PALETTE, el, fmt, node, clear, error, clearErrors, note, clearNotes, surfaceNotes, api, asList, get, pick, setTwin,
+    addTwin: (label, url) => {
+      const twins = document.querySelector(".twins");
+      const existing = [...document.querySelectorAll("a.json-twin")].find((a) => a.dataset.label === label);
+      const link = existing || el("a", { class: "json-twin", "data-label": label, "data-base": url });
+      link.href = url;
+      clear(link).append(`${label} `, el("code", {}, url));
+      if (!existing && twins) twins.append(" · ", link);
+    },
+    dropTwin: (base) => {
+      const link = [...document.querySelectorAll("a.json-twin")].find((a) => a.dataset.base === base);
+      if (link) link.replaceWith(document.createTextNode(`(${base}: not available on this server)`));
+    },
     toCSV, download, columnsOf, table, definitionList, plot, today, params, replaceQuery,
   };
 })();

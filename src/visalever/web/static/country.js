@@ -15,6 +15,7 @@
     { key: "returns", title: "Returns by type", match: (i) => i.startsWith("returns") },
     { key: "arrivals", title: "Irregular arrivals", match: (i) => i.startsWith("irregular") || i.startsWith("arrivals") || i.includes("small_boat") },
     { key: "asylum", title: "Asylum claims and grant rate", match: (i) => i.startsWith("asylum") },
+    { key: "removals", title: "Removals, apprehensions and presence", match: (i) => /^(removals|apprehensions|inadmissibles|illegally_present)/.test(i) },
     { key: "visas", title: "Visas by category", match: (i) => i.startsWith("visa") },
   ];
 
@@ -87,8 +88,17 @@
     const container = box("indicators");
     const rows = indicatorRows(json);
     if (!rows.length) { container.append(VL.el("p", { class: "empty" }, "No indicator recorded.")); return; }
-    const families = FAMILIES.map((f) => ({ ...f, rows: rows.filter((r) => f.match(String(r.indicator))) }));
-    const claimed = new Set(families.flatMap((f) => f.rows));
+    // One chart per (family, jurisdiction); breakdowns by reporting state stay in the table only.
+    const jurisdictions = [...new Set(rows.map((r) => r.jurisdiction || ""))].sort();
+    const families = [];
+    const claimed = new Set();
+    for (const f of FAMILIES) {
+      for (const j of jurisdictions) {
+        const fr = rows.filter((r) => (r.jurisdiction || "") === j && f.match(String(r.indicator)));
+        fr.forEach((r) => claimed.add(r));
+        if (fr.length) families.push({ ...f, key: `${f.key}-${j}`, title: `${f.title}${j ? " (" + j.toUpperCase() + ")" : ""}`, rows: fr });
+      }
+    }
     families.push({ key: "other", title: "Other indicators", rows: rows.filter((r) => !claimed.has(r)) });
     for (const family of families.filter((f) => f.rows.length)) {
       const section = VL.el("div", { class: "indicator-family", "data-family": family.key });
@@ -99,19 +109,24 @@
       container.append(section);
       const byIndicator = new Map();
       for (const r of family.rows) {
-        const key = r.indicator + (r.jurisdiction ? ` (${r.jurisdiction})` : "");
+        if (String(r.indicator).includes(".reported_by.")) continue;
+        const freq = /Q\d$/.test(String(r.period)) ? " (quarterly)" : /^FY/.test(String(r.period)) ? " (fiscal year)" : "";
+        const key = r.indicator + freq + (family.key === "other" && r.jurisdiction ? ` (${r.jurisdiction})` : "");
         if (!byIndicator.has(key)) byIndicator.set(key, []);
         byIndicator.get(key).push(r);
       }
       const traces = [...byIndicator.entries()].map(([name, points]) => {
         const sorted = points.slice().sort((a, b) => String(a.period).localeCompare(String(b.period)));
         const isRatio = sorted.every((p) => p.unit === "ratio" || p.unit === "percent");
+        // Quarterly series start hidden (legend click shows them) when annual figures of the same indicator exist.
+        const quarterly = name.includes("(quarterly)") && byIndicator.has(name.replace(" (quarterly)", ""));
         return { type: "scatter", mode: "lines+markers", name, x: sorted.map((p) => String(p.period)),
-          y: sorted.map((p) => p.value), yaxis: isRatio && byIndicator.size > 1 ? "y2" : "y" };
+          y: sorted.map((p) => p.value), yaxis: isRatio && byIndicator.size > 1 ? "y2" : "y",
+          visible: quarterly ? "legendonly" : true };
       });
       const hasY2 = traces.some((t) => t.yaxis === "y2");
       VL.plot(chartDiv, traces, {
-        xaxis: { type: "category", title: { text: "period" } },
+        xaxis: { type: "category", categoryorder: "category ascending", title: { text: "period" } },
         yaxis: { title: { text: "count" }, rangemode: "tozero" },
         ...(hasY2 ? { yaxis2: { overlaying: "y", side: "right", title: { text: "ratio" }, rangemode: "tozero" } } : {}),
         legend: { orientation: "h", y: -0.3 }, height: 360,
@@ -156,12 +171,29 @@
     });
   }
 
+  /* GET /v1/countries/{iso3} answers measures as {category: {values, tier, measures, reasons}}. */
   function renderMeasures(json) {
-    const { path, rows } = listAt(json, ["measures", "measures_in_force"]);
-    const flat = rows.map((r) => r);
-    VL.table(box("measures"), VL.columnsOf(flat, ["category", "outcome", "fee", "surcharge", "slowdown_days"]), flat, {
-      caption: `Measures in force per visa category as of ${asOf.value}`,
-      filename: `visalever-${iso3}-measures-${asOf.value}`, pathPrefix: path, empty: "No measures reported.",
+    const container = box("measures");
+    const raw = VL.get(json, "measures");
+    if (!raw || typeof raw !== "object") { container.append(VL.el("p", { class: "empty" }, "No measures reported.")); return; }
+    const entries = Array.isArray(raw) ? raw.map((m, i) => [m.category || String(i), m, String(i)]) :
+      Object.entries(raw).map(([category, m]) => [category, m, category]);
+    const rows = entries.map(([category, m, key]) => ({ category, key, ...(m.values || {}), tier: m.tier,
+      measures_applied: m.measures, reasons: m.reasons || [] }));
+    const valueKeys = [];
+    for (const [, m] of entries) for (const k of Object.keys(m.values || {})) if (!valueKeys.includes(k)) valueKeys.push(k);
+    const columns = [
+      { key: "category", label: "category" },
+      ...valueKeys.map((k) => ({ key: k, label: k.replace(/_/g, " "), path: (r) => `measures.${r.key}.values.${k}` })),
+      { key: "tier", label: "tier", path: (r) => `measures.${r.key}.tier` },
+      { key: "measures_applied", label: "measures", value: (r) => (r.measures_applied || []).join(", ") || "none" },
+      { key: "reasons", label: "reasons and legal references", format: (reasons) => VL.el("ul", { class: "cell-list" },
+        (reasons || []).map((reason) => VL.el("li", {}, `${reason.field ? reason.field + ": " : ""}${reason.text || ""} `,
+          reason.legal_reference ? VL.node(reason.legal_reference) : "", reason.evidence ? ` Evidence: ${reason.evidence}` : ""))) },
+    ];
+    VL.table(container, columns, rows, {
+      caption: `Measures in force per visa category as of ${VL.get(json, "as_of") || asOf.value}`,
+      filename: `visalever-${iso3}-measures-${asOf.value}`, id: "measures-table", rowKey: "category",
     });
   }
 

@@ -7,6 +7,7 @@
   const asOf = document.getElementById("as-of");
   const mapDiv = document.getElementById("map");
   const tableBox = document.getElementById("country-table");
+  const jurisdiction = document.getElementById("jurisdiction");
   const subtitle = document.getElementById("map-subtitle");
   let geojson = null;
   let rows = [];
@@ -18,28 +19,62 @@
     visas: { label: "Visas at stake", kind: "number" },
   };
 
-  /* Field names of GET /v1/countries, read in one place. */
-  const field = {
-    iso3: (r) => VL.pick(r, ["iso3"]),
-    name: (r) => VL.pick(r, ["name", "country"], VL.pick(r, ["iso3"])),
-    agreement: (r) => {
-      const v = VL.pick(r, ["agreement_status", "agreement.status", "agreement"]);
-      if (v === null) return "none recorded";
-      if (typeof v === "boolean") return v ? "agreement" : "none recorded";
-      if (Array.isArray(v)) return v.length ? v.map((a) => a.kind || a.status || "agreement").join("; ") : "none recorded";
-      if (typeof v === "object") return v.kind || v.status || "agreement";
-      return String(v);
-    },
-    tier: (r) => {
-      const v = VL.pick(r, ["tier", "assessment.tier", "assessed_tier"]);
-      return v === null ? "not assessed" : String(v);
-    },
-    designations: (r) => {
-      const v = VL.pick(r, ["designations_in_force", "designations.in_force", "designations"], 0);
-      return Array.isArray(v) ? v.length : Number(v);
-    },
-    visas: (r) => VL.pick(r, ["visas_at_stake", "visas.total", "visas_granted", "visas"]),
+  /* Visa totals per jurisdiction (the figure "at stake"): the snapshot's indicator names. */
+  const VISA_INDICATOR = { uk: "visas.granted.total", eu: "visas.issued", us: "visas.issued.niv_total" };
+  const inForce = (d, day) => Boolean(d.start) && d.start <= day && (!d.end || day < d.end);
+  const annualYear = (period) => {
+    const m = /^(?:FY)?(\d{4})$/.exec(String(period));
+    return m ? Number(m[1]) : null;
   };
+
+  /* One row per country, every figure taken from one of the JSON twins (see `load`). */
+  const field = {
+    iso3: (r) => r.iso3,
+    name: (r) => r.name,
+    agreement: (r) => r.agreement,
+    tier: (r) => r.tier,
+    designations: (r) => r.designations,
+    visas: (r) => r.visas,
+  };
+
+  function compose(countries, agreements, designations, visas, assessments, day) {
+    const byIso = new Map();
+    for (const c of countries) {
+      byIso.set(c.iso3, { iso3: c.iso3, name: c.name || c.iso3, agreement: "none recorded", tier: "not assessed",
+        designations: 0, visas: null, visas_period: null, designation_ids: [] });
+    }
+    const row = (iso3) => {
+      if (!byIso.has(iso3)) byIso.set(iso3, { iso3, name: iso3, agreement: "none recorded", tier: "not assessed",
+        designations: 0, visas: null, visas_period: null, designation_ids: [] });
+      return byIso.get(iso3);
+    };
+    for (const a of agreements) {
+      const r = row(a.iso3);
+      const kind = String(a.kind || "agreement").replace(/_/g, " ");
+      r.agreement = r.agreement === "none recorded" ? kind : `${r.agreement}; ${kind}`;
+    }
+    for (const d of designations) {
+      if (!inForce(d, day)) continue;
+      const r = row(d.iso3);
+      r.designations += 1;
+      r.designation_ids.push(d.id);
+    }
+    const year = Number(day.slice(0, 4));
+    for (const o of visas) {
+      const y = annualYear(o.period);
+      if (y === null || y > year || !o.iso3 || o.iso3 === "ALL") continue;
+      const r = row(o.iso3);
+      if (r.visas_period === null || y > annualYear(r.visas_period)) {
+        r.visas = o.value;
+        r.visas_period = String(o.period);
+      }
+    }
+    for (const a of assessments) {
+      if (!a || !a.iso3 || a.tier === undefined || a.tier === null) continue;
+      row(a.iso3).tier = String(a.tier);
+    }
+    return [...byIso.values()];
+  }
 
   function layer() {
     return form.querySelector("input[name=layer]:checked").value;
@@ -55,7 +90,8 @@
     const hover = located.map((r) =>
       `<b>${field.name(r)}</b> (${field.iso3(r)})<br>` +
       `Agreement: ${field.agreement(r)}<br>Tier: ${field.tier(r)}<br>` +
-      `Designations in force: ${VL.fmt(field.designations(r))}<br>Visas at stake: ${VL.fmt(field.visas(r))}`);
+      `Designations in force: ${VL.fmt(field.designations(r))}<br>` +
+      `Visas at stake: ${VL.fmt(field.visas(r))}${r.visas_period ? " (" + r.visas_period + ")" : ""}`);
     let trace;
     if (spec.kind === "category") {
       const categories = [...new Set(values)].sort();
@@ -88,8 +124,9 @@
       marker: { line: { color: "#ffffff", width: 0.5 } },
       ...trace,
     }], {
-      geo: { projection: { type: "natural earth" }, showframe: false, showcoastlines: false,
-        showland: true, landcolor: "#e6e6e6", fitbounds: false, lataxis: { range: [-58, 85] } },
+      geo: { scope: "world", resolution: 110, projection: { type: "natural earth" }, showframe: false,
+        showcoastlines: false, showocean: false, showlakes: false, showrivers: false, showcountries: false,
+        showsubunits: false, showland: true, landcolor: "#e6e6e6", lataxis: { range: [-58, 85] } },
       margin: { t: 10, r: 10, b: 10, l: 10 },
       height: 500,
     });
@@ -108,6 +145,7 @@
       { key: "tier", label: "Assessed tier", value: field.tier },
       { key: "designations", label: "Designations in force", value: field.designations, numeric: true },
       { key: "visas", label: "Visas at stake", value: field.visas, numeric: true },
+      { key: "visas_period", label: "Visas period" },
     ];
     VL.table(tableBox, columns, rows, {
       caption: `Countries as of ${asOf.value} (${rows.length})`,
@@ -121,21 +159,56 @@
     tableBox.querySelector(".table-tools").append(jsonButton);
   }
 
+  /* Plotly's geo base layers normally come from cdn.plot.ly; hand it the vendored world-atlas topology
+   * (it has the `land` and `countries` objects Plotly reads) so nothing is fetched from elsewhere. */
+  async function loadGeometry() {
+    const [topology, features] = await Promise.all([
+      VL.api("/assets/vendor/world-atlas/countries-110m.json"), VL.api("/assets/world.geojson"),
+    ]);
+    window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
+    window.PlotlyGeoAssets.topojson = window.PlotlyGeoAssets.topojson || {};
+    window.PlotlyGeoAssets.topojson.world_110m = topology;
+    return features;
+  }
+
+  async function hasEndpoint(path) {
+    if (!hasEndpoint.paths) {
+      try { hasEndpoint.paths = Object.keys((await VL.api("/openapi.json")).paths || {}); } catch (_) { hasEndpoint.paths = []; }
+    }
+    return hasEndpoint.paths.includes(path);
+  }
+
   async function load() {
     VL.clearErrors();
-    const url = `/v1/countries?as_of=${encodeURIComponent(asOf.value)}`;
-    VL.setTwin(0, url);
-    VL.replaceQuery({ as_of: asOf.value, layer: layer() });
+    VL.clearNotes();
+    const day = asOf.value;
+    const j = jurisdiction.value;
+    const urls = {
+      countries: "/v1/countries",
+      agreements: `/v1/agreements?jurisdiction=${j}&as_of=${encodeURIComponent(day)}`,
+      designations: "/v1/designations",
+      visas: `/v1/indicators?jurisdiction=${j}&indicator=${encodeURIComponent(VISA_INDICATOR[j])}`,
+      assessments: `/v1/assessments?jurisdiction=${j}&as_of=${encodeURIComponent(day)}`,
+    };
+    for (const url of Object.values(urls)) VL.setTwin(url.split("?")[0], url);
+    VL.replaceQuery({ as_of: day, layer: layer(), jurisdiction: j });
     try {
-      const [geo, json] = await Promise.all([
-        geojson ? Promise.resolve(geojson) : VL.api("/assets/world.geojson"),
-        VL.api(url),
+      const assessed = await hasEndpoint("/v1/assessments");
+      if (!assessed) VL.dropTwin("/v1/assessments");
+      const [geo, countries, agreements, designations, visas, assessments] = await Promise.all([
+        geojson ? Promise.resolve(geojson) : loadGeometry(),
+        VL.api(urls.countries), VL.api(urls.agreements), VL.api(urls.designations), VL.api(urls.visas),
+        assessed ? VL.api(urls.assessments) : Promise.resolve([]),
       ]);
+      if (!assessed) VL.note("Assessed tiers: the assessment endpoint is not available on this server.", "warning");
       geojson = geo;
-      rows = VL.asList(json, ["countries"]);
-      VL.surfaceNotes(json);
+      const jDesignations = VL.asList(designations, ["designations"]).filter((d) => !d.jurisdiction || d.jurisdiction === j);
+      rows = compose(VL.asList(countries, ["countries"]), VL.asList(agreements, ["agreements"]), jDesignations,
+        VL.asList(visas, ["indicators", "observations"]), VL.asList(assessments, ["assessments"]), day);
+      VL.surfaceNotes(assessments);
       drawMap();
-      drawTable(json);
+      drawTable({ as_of: day, jurisdiction: j, sources: urls, countries: rows });
+      document.body.dataset.loaded = "true";
     } catch (err) {
       VL.error(err.message);
     }
@@ -143,6 +216,7 @@
 
   const query = VL.params();
   if (query.get("as_of")) asOf.value = query.get("as_of");
+  if (query.get("jurisdiction") && VISA_INDICATOR[query.get("jurisdiction")]) jurisdiction.value = query.get("jurisdiction");
   if (query.get("layer") && LAYERS[query.get("layer")]) {
     form.querySelector(`input[name=layer][value=${query.get("layer")}]`).checked = true;
   }

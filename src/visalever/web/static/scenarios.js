@@ -103,7 +103,7 @@
       let job = await VL.api("/v1/simulations", {
         method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" },
       });
-      VL.setTwin(1, `/v1/simulations/${job.id}`);
+      VL.addTwin("Simulation", `/v1/simulations/${job.id}`);
       while (job.status !== "done" && job.status !== "failed") {
         setProgress(job.progress || 0, job.message || job.status);
         await new Promise((r) => setTimeout(r, POLL_MS));

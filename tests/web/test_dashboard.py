@@ -1,0 +1,149 @@
+"""The dashboard in a real browser against a real server: pages load cleanly and stay offline, and the
+figures on a page are the API's figures (dossier, scenario run by clicking, overview table)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+PAGES = {
+    "overview": ("/?as_of=2025-12-31", "body[data-loaded=true]"),
+    "dossier": ("/countries/AGO?as_of=2025-12-31", "#dossier[data-loaded=true]"),
+    "policies": ("/policies", "body[data-loaded=true]"),
+    "scenarios": ("/scenarios", "#baseline option"),
+    "designations": ("/designations", "body[data-loaded=true]"),
+}
+ATTRIBUTIONS = ("Open Government Licence v3.0", "DG HOME", "Eurostat", "Department of State",
+                "Department of Homeland Security", "Natural Earth", "world-atlas")
+
+
+def numeric_leaves(value: Any, prefix: str = "") -> dict[str, float]:
+    """Every number in a JSON document by its dotted path (booleans are not figures)."""
+    out: dict[str, float] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out.update(numeric_leaves(item, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out.update(numeric_leaves(item, f"{prefix}.{i}" if prefix else str(i)))
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        out[prefix] = float(value)
+    return out
+
+
+def shown_values(page, selector: str = "[data-path]") -> dict[str, str]:  # noqa: ANN001
+    """data-path -> data-value of every figure the page rendered."""
+    return page.eval_on_selector_all(
+        selector, "els => Object.fromEntries(els.map(e => [e.dataset.path, e.dataset.value ?? null]))")
+
+
+def assert_clean(page, base_url: str) -> None:  # noqa: ANN001
+    assert page.recorder.errors == [], page.recorder.errors
+    assert page.recorder.foreign(base_url) == [], page.recorder.foreign(base_url)
+    assert page.inner_text("#errors").strip() == ""
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_loads_clean_offline_and_attributed(page, server, screenshot, name: str) -> None:
+    path, ready = PAGES[name]
+    page.goto(server.base_url + path)
+    page.wait_for_selector(ready, state="attached")
+    page.wait_for_load_state("networkidle")
+    footer = page.inner_text("footer")
+    for words in ATTRIBUTIONS:
+        assert words in footer, f"footer lacks {words!r}"
+    twins = page.eval_on_selector_all("a.json-twin", "els => els.map(e => e.getAttribute('href'))")
+    assert twins and all(t.startswith("/v1/") for t in twins)
+    for twin in twins:
+        assert httpx.get(server.base_url + twin, timeout=30).status_code == 200, twin
+    assert page.locator("a.skip-link").get_attribute("href") == "#main"
+    screenshot(page, name)
+    assert_clean(page, server.base_url)
+    requested = {u.split("?")[0] for u in page.recorder.requests}
+    assert server.base_url + "/assets/plotly.min.js" in requested
+
+
+def test_dossier_shows_the_api_figures(page, server) -> None:
+    api = httpx.get(f"{server.base_url}/v1/countries/AGO", params={"as_of": "2025-12-31"}, timeout=30).json()
+    page.goto(server.base_url + "/countries/AGO?as_of=2025-12-31")
+    page.wait_for_selector("#dossier[data-loaded=true]", state="attached")
+    shown = shown_values(page)
+    expected = numeric_leaves(api)
+    assert expected, "the dossier API returned no figures to compare"
+    missing_paths = [p for p in expected if p not in shown]
+    assert missing_paths == [], f"{len(missing_paths)} API figures not on the page, e.g. {missing_paths[:5]}"
+    wrong = {p: (shown[p], v) for p, v in expected.items() if float(shown[p]) != v}
+    assert wrong == {}
+    assert page.inner_text("#country-name") == api["name"]
+    assert_clean(page, server.base_url)
+
+
+def _simulate_via_api(base_url: str, body: dict[str, Any]) -> dict[str, Any]:
+    job = httpx.post(base_url + "/v1/simulations", json=body, timeout=60).json()
+    deadline = time.monotonic() + 90
+    while job["status"] not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job = httpx.get(f"{base_url}/v1/simulations/{job['id']}", timeout=30).json()
+    assert job["status"] == "done", job.get("error")
+    return job["result"]
+
+
+def test_scenario_run_by_clicking_equals_the_api(page, server, screenshot) -> None:
+    policies = [p["id"] for p in httpx.get(server.base_url + "/v1/policies", timeout=30).json()]
+    reform = "uk-transactional-2025" if "uk-transactional-2025" in policies else policies[-1]
+    baseline = server.policy
+    page.goto(server.base_url + "/scenarios")
+    page.wait_for_selector(f"#reform option[value='{reform}']", state="attached")
+    page.select_option("#baseline", baseline)
+    page.select_option("#reform", reform)
+    page.fill("#draws", "25")
+    page.get_by_role("button", name="Run simulation").click()
+    page.wait_for_selector("#results:not([hidden])", timeout=90_000)
+    assert page.locator("#progress").evaluate("p => p.value") == 1
+    shown = shown_values(page, "#totals [data-path]")
+    body = {"policy": reform, "baseline": baseline, "year": 2025, "draws": 25, "microdata": False}
+    api = _simulate_via_api(server.base_url, body)
+    expected = {p: v for p, v in numeric_leaves(api["totals"], "totals").items()
+                if not p.startswith("totals.unallocated")}
+    assert expected
+    assert {p: float(shown[p]) for p in expected if p in shown} == expected
+    assert set(expected) <= set(shown)
+    # What the page says about the law it used: a policy that is not enacted law is labelled.
+    not_enacted = [p for p in api["metadata"]["policies"] if p.get("enacted") is False]
+    notes = page.inner_text("#notes")
+    for p in not_enacted:
+        assert p["id"] in notes
+    with page.expect_download() as download:
+        page.click("#download-json")
+    saved = json.loads(open(download.value.path(), encoding="utf-8").read())
+    assert saved["totals"] == api["totals"]
+    screenshot(page, "scenarios-result")
+    assert_clean(page, server.base_url)
+
+
+def test_overview_table_is_the_map_and_links_to_dossiers(page, server) -> None:
+    page.goto(server.base_url + "/?as_of=2025-12-31&layer=visas")
+    page.wait_for_selector("body[data-loaded=true]", state="attached")
+    visas = httpx.get(server.base_url + "/v1/indicators", params={"jurisdiction": "uk",
+                      "indicator": "visas.granted.total"}, timeout=30).json()
+    latest = {o["iso3"]: o["value"] for o in visas if o["period"] == "2025" and o["iso3"] != "ALL"}
+    rows = page.eval_on_selector_all(
+        "#countries tbody tr",
+        "trs => trs.map(tr => [tr.dataset.key, tr.children[5].dataset.value ?? null])")
+    table = {k: v for k, v in rows}
+    for iso3, value in latest.items():
+        assert float(table[iso3]) == value, iso3
+    trace = page.evaluate("() => { const t = document.getElementById('map').data[0];"
+                          " return {type: t.type, n: t.locations.length, z: t.z.length}; }")
+    assert trace["type"] == "choropleth" and trace["n"] == len(rows) == trace["z"]
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    lines = open(download.value.path(), encoding="utf-8").read().strip().splitlines()
+    assert len(lines) == len(rows) + 1
+    page.evaluate("() => document.getElementById('map').emit('plotly_click', {points: [{location: 'AGO'}]})")
+    page.wait_for_url("**/countries/AGO")
+    assert_clean(page, server.base_url)
