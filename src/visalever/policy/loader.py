@@ -63,6 +63,7 @@ class Policy:
     extends: str | None = None
     review_interval_months: int | None = None
     files: list[str] = field(default_factory=list)
+    designation_origin: dict[str, str] = field(default_factory=dict, repr=False)
     conditions: dict[str, Condition] = field(default_factory=dict, repr=False)
     context_exprs: dict[str, Condition] = field(default_factory=dict, repr=False)
 
@@ -321,6 +322,12 @@ def _build(path: Path, depth: int) -> Policy:
         if d.id in known_ids:
             raise InputError(f"duplicate designation id {d.id!r}", location=f"{path}:designations.{i}.id")
     designations = designations + list(spec.designations)
+    origin = dict(parent.designation_origin) if parent is not None else {}
+    if parent is None:
+        origin.update(
+            {d.id: f"{_designations_path(jurisdiction)}:designations.{i}" for i, d in enumerate(designations)}
+        )
+    origin.update({d.id: f"{path}:designations.{i}" for i, d in enumerate(spec.designations)})
 
     status = spec.status or parent.status  # type: ignore[union-attr]
     note = spec.note if spec.note is not None else (parent.note if parent else None)
@@ -349,6 +356,7 @@ def _build(path: Path, depth: int) -> Policy:
         extends=spec.extends,
         review_interval_months=review,
         files=[str(f) for f in all_files],
+        designation_origin=origin,
     )
     _check_references(policy, path, rdir)
     return policy
@@ -419,15 +427,15 @@ def _check_references(policy: Policy, path: Path, rdir: Path) -> None:
         policy.conditions[tier.id] = Condition(tier.condition, key)
         for j, use in enumerate(tier.measures):
             check_measure_use(use, policy, f"{loc}:tiers.{i}.measures.{j}")
-    dfile = str(rdir / "designations.yaml")
     for i, d in enumerate(policy.designations):
+        where = policy.designation_origin.get(d.id, f"{rdir / 'designations.yaml'}:designations.{i}")
         if d.jurisdiction != policy.jurisdiction:
             raise InputError(
                 f"jurisdiction {d.jurisdiction!r} is not {policy.jurisdiction!r}",
-                location=f"{dfile}:designations.{i}.jurisdiction",
+                location=f"{where}.jurisdiction",
             )
         for j, use in enumerate(d.measures):
-            check_measure_use(use, policy, f"{dfile}:designations.{i}.measures.{j}")
+            check_measure_use(use, policy, f"{where}.measures.{j}")
 
 
 def check_file(path: str | Path) -> str:
