@@ -38,7 +38,8 @@ def make_records(n: int, seed: int) -> pl.DataFrame:
     refusal = beh.per_category_central("refusal_rate")
     prio = beh.central("priority_service_share")
     batches = list(stream(flows, refusal, records=n, batch_size=n, priority_share=prio, seed=seed))
-    return pl.concat(batches).select(APPLICATION_COLUMNS)
+    frame = pl.concat(batches)
+    return frame.select([c for c in APPLICATION_COLUMNS if c in frame.columns])
 
 
 def polars_join(frame: pl.DataFrame, measures: pl.DataFrame) -> pl.DataFrame:
@@ -48,6 +49,8 @@ def polars_join(frame: pl.DataFrame, measures: pl.DataFrame) -> pl.DataFrame:
         "surcharge_amount", "surcharge_currency", "slowdown_days", "processing_days",
         "multiple_entry_allowed", pl.col("priority_allowed").alias("priority_service_allowed"),
     )
+    m = m.with_columns(pl.col("nationality").cast(frame.schema["nationality"]),
+                       pl.col("category").cast(frame.schema["category"]))
     return frame.join(m, on=["nationality", "category"], how="left").with_columns(
         (pl.col("application_date") + pl.duration(days=pl.col("slowdown_days").fill_null(0)))
         .alias("earliest_decision_date"),
@@ -69,7 +72,8 @@ def duckdb_join(con, frame_arrow, measures_arrow):
     """Plain DuckDB baseline: the same join in SQL, materialised to Arrow."""
     con.register("f", frame_arrow)
     con.register("m", measures_arrow)
-    out = con.execute(DUCKDB_SQL).fetch_arrow_table()
+    res = con.execute(DUCKDB_SQL)
+    out = res.fetch_arrow_table() if hasattr(res, "fetch_arrow_table") else res.to_arrow_table()
     con.unregister("f")
     con.unregister("m")
     return out
@@ -136,7 +140,7 @@ def main() -> int:
     t_polars, _ = best_of(lambda: polars_join(frame, measures), args.repeat)
     con = duckdb.connect()
     con.execute("SET threads TO 2")
-    fa, ma = frame.drop("exemptions").to_arrow(), measures.to_arrow()
+    fa, ma = frame.drop("exemptions", strict=False).to_arrow(), measures.to_arrow()
     duckdb_join(con, fa, ma)  # warm
     t_duck, _ = best_of(lambda: duckdb_join(con, fa, ma), args.repeat)
 

@@ -142,7 +142,7 @@ def replay_cell_aggregates(replayed: pl.DataFrame) -> pl.DataFrame:
         (pl.col("earliest_decision_date") - pl.col("application_date")).dt.total_days().fill_null(0)
         .clip(lower_bound=0).sum().alias("slowdown_sum"),
         pl.col("priority_service_allowed").cast(pl.Int64).sum().alias("n_priority_allowed"),
-    )
+    ).with_columns(pl.col("nationality", "category").cast(pl.String))
 
 
 def cells_from_replay_sums(sums: pl.DataFrame, iso3: list[str], currency: str = "GBP") -> CellMeasures:

@@ -19,6 +19,23 @@ from visalever.errors import InputError
 from visalever.simulate.behaviour import CATEGORIES
 from visalever.simulate.flows import Flows
 
+CATEGORY_DTYPE = pl.Enum(list(CATEGORIES))
+
+
+def nationality_codes(iso3: list[str]) -> list[str]:
+    """Categories of the nationality Enum: the flows' codes plus every code the policy engine knows.
+
+    A superset, so that replay can cast its measures table (one row per known country) to this Enum.
+    """
+    try:
+        from visalever.policy.codes import known_iso3
+
+        known: tuple[str, ...] = known_iso3()
+    except ImportError:
+        known = ()
+    return sorted(set(iso3) | set(known))
+
+
 SYNTHETIC_LABEL = (
     "SYNTHETIC microdata: application records generated from published grant totals "
     "(seeded, calibrated to the published nationality x category grants); not observed applications"
@@ -47,26 +64,28 @@ def _frame(
     priority_share: float,
     rng: np.random.Generator,
     id_offset: int,
+    with_exemptions: bool = False,
 ) -> pl.DataFrame:
     n = nat_idx.shape[0]
     start = date(year, 1, 1)
     days_in_year = (date(year + 1, 1, 1) - start).days
     day = rng.integers(0, days_in_year, n, dtype=np.int32)
     epoch = (start - date(1970, 1, 1)).days
-    nat = pl.Series("nationality", np.asarray(iso3, dtype=object)[nat_idx], dtype=pl.String)
-    cat = pl.Series("category", np.asarray(CATEGORIES, dtype=object)[cat_idx], dtype=pl.String)
-    return pl.DataFrame(
-        [
-            pl.Series("application_id", np.arange(id_offset, id_offset + n, dtype=np.int64)),
-            nat,
-            cat,
-            pl.Series("application_date", (day + epoch).astype(np.int32)).cast(pl.Date),
-            pl.Series("priority_service", rng.random(n) < priority_share),
-            pl.Series("exemptions", [[]], dtype=pl.List(pl.String)).new_from_index(0, n),
-            pl.Series("baseline_granted", granted),
-            pl.Series("synthetic", np.ones(n, dtype=bool)),
-        ]
-    )
+    # Enum columns: one small dictionary per batch instead of millions of strings, and a join on
+    # integer codes in replay. The categories cover every code the flows can produce.
+    nat = pl.Series("nationality", iso3, dtype=pl.Enum(nationality_codes(iso3))).gather(nat_idx)
+    cat = pl.Series("category", list(CATEGORIES), dtype=CATEGORY_DTYPE).gather(cat_idx)
+    columns = [
+        pl.Series("application_id", np.arange(id_offset, id_offset + n, dtype=np.int64)),
+        nat,
+        cat,
+        pl.Series("application_date", (day + epoch).astype(np.int32)).cast(pl.Date),
+        pl.Series("priority_service", rng.random(n) < priority_share),
+    ]
+    if with_exemptions:
+        columns.append(pl.Series("exemptions", [[]], dtype=pl.List(pl.String)).new_from_index(0, n))
+    columns += [pl.Series("baseline_granted", granted), pl.Series("synthetic", np.ones(n, dtype=bool))]
+    return pl.DataFrame(columns)
 
 
 def synthesise(
@@ -75,11 +94,13 @@ def synthesise(
     *,
     priority_share: float,
     seed: int = 0,
+    with_exemptions: bool = False,
 ) -> pl.DataFrame:
     """One synthetic record per application of the year, calibrated exactly to the published grants.
 
-    Columns: application_id, nationality, category, application_date, priority_service, exemptions
-    (empty: no exemption shares are published), baseline_granted, synthetic (always True).
+    Columns: application_id, nationality and category (Enum), application_date, priority_service,
+    baseline_granted, synthetic (always True); with `with_exemptions`, an `exemptions` list column
+    (always empty: no exemption shares are published, so no record is given one).
     """
     granted, refused = cell_counts(flows, refusal_rate)
     c, k = granted.shape
@@ -95,7 +116,8 @@ def synthesise(
     pos = np.arange(nat_idx.shape[0]) - starts
     is_granted = pos < np.repeat(g, counts)
     rng = np.random.default_rng(seed)
-    return _frame(nat_idx, cat_idx, is_granted, flows.iso3, int(flows.year), priority_share, rng, 0)
+    return _frame(nat_idx, cat_idx, is_granted, flows.iso3, int(flows.year), priority_share, rng, 0,
+                  with_exemptions)
 
 
 def stream(
@@ -106,6 +128,7 @@ def stream(
     batch_size: int,
     priority_share: float,
     seed: int = 0,
+    with_exemptions: bool = False,
 ) -> Iterator[pl.DataFrame]:
     """`records` synthetic applications in batches, drawn in proportion to the year's applications.
 
@@ -120,13 +143,15 @@ def stream(
     if counts.sum() <= 0:
         raise InputError("no applications to draw from", location="flows")
     p_cell = counts / counts.sum()
+    cdf = np.cumsum(p_cell)
     p_grant = np.divide(granted.ravel(), counts, out=np.zeros_like(counts), where=counts > 0)
     k = len(CATEGORIES)
     rng = np.random.default_rng(seed)
     done = 0
     while done < records:
         n = min(batch_size, records - done)
-        cell = rng.choice(p_cell.shape[0], size=n, p=p_cell)
+        cell = np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), cdf.shape[0] - 1)
         is_granted = rng.random(n) < p_grant[cell]
-        yield _frame(cell // k, cell % k, is_granted, flows.iso3, int(flows.year), priority_share, rng, done)
+        yield _frame(cell // k, cell % k, is_granted, flows.iso3, int(flows.year), priority_share, rng, done,
+                     with_exemptions)
         done += n

@@ -96,7 +96,7 @@ def _replay_sums(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Replay one batch under both policies: summed cell aggregates for each, and affected counts."""
     cols = ["application_id", "nationality", "category", "application_date", "priority_service", "exemptions"]
-    inp = frame.select(cols)
+    inp = frame.select([c for c in cols if c in frame.columns])
     rb = policy_mod.replay(inp, base, as_of)
     rr = policy_mod.replay(inp, reform, as_of)
     compare = ["outcome", "fee_amount", "surcharge_amount", "earliest_decision_date", "decision_due_by"]
@@ -110,6 +110,7 @@ def _replay_sums(
         .with_columns(differs.alias("d"))
         .group_by("nationality", "category")
         .agg(pl.col("d").sum().alias("affected"), pl.len().alias("n"))
+        .with_columns(pl.col("nationality", "category").cast(pl.String))
     )
     return cellmod.replay_cell_aggregates(rb), cellmod.replay_cell_aggregates(rr), aff
 
