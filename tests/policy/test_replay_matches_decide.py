@@ -1,0 +1,163 @@
+"""One law, two paths: `replay` over a frame and `decide` per application agree on every field.
+
+Hypothesis draws applications around the real designation edges (DRC Dec 2025 - Feb 2026), a test
+designation with class/group-limited suspension, exemptions, priority and assessed tiers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from visalever.policy import (
+    Application,
+    Designation,
+    build_contexts,
+    decide,
+    load_designations,
+    load_policy,
+    replay,
+)
+
+EDGES = [
+    dt.date(2025, 11, 17),
+    dt.date(2025, 12, 27),
+    dt.date(2025, 12, 28),
+    dt.date(2026, 2, 6),
+    dt.date(2026, 1, 31),
+    dt.date(2025, 4, 9),
+]
+COUNTRIES = ["COD", "AGO", "NAM", "IND", "PAK", "ERI", "FRA", "IRQ", "BRA", "UKR"]
+EXEMPTIONS = ["diplomatic", "humanitarian", "refugee_family_reunion", "ukraine_scheme", "bno"]
+TEST_DESIGNATION = Designation.model_validate(
+    {
+        "id": "test-eri-scoped",
+        "jurisdiction": "uk",
+        "iso3": "ERI",
+        "kind": "penalty",
+        "hypothetical": True,
+        "title": "TEST ONLY - hypothetical",
+        "start": "2025-12-28",
+        "end": "2026-02-06",
+        "sources": [{"title": "test fixture", "instrument": "tests/policy"}],
+        "measures": [
+            {"measure": "s70_slowdown"},
+            {"measure": "s70_surcharge", "categories": ["visit"]},
+            {"measure": "s70_suspension", "visa_classes": ["B"], "applicant_groups": ["officials"]},
+        ],
+    }
+)
+ASSESSMENTS = {
+    "AGO": {"tier": "non_cooperating"},
+    "PAK": {"tier": "non_cooperating"},
+    "IND": {"tier": "cooperating"},
+}
+FIELDS = [
+    "outcome",
+    "fee_amount",
+    "fee_currency",
+    "surcharge_amount",
+    "surcharge_currency",
+    "earliest_decision_date",
+    "decision_due_by",
+    "multiple_entry_allowed",
+    "priority_service_allowed",
+]
+
+dates = st.one_of(
+    st.sampled_from(EDGES).flatmap(lambda d: st.integers(-1, 1).map(lambda k: d + dt.timedelta(days=k))),
+    st.dates(dt.date(2025, 1, 1), dt.date(2026, 12, 31)),
+)
+applications = st.builds(
+    dict,
+    nationality=st.sampled_from(COUNTRIES),
+    category=st.sampled_from(["visit", "study", "work", "family", "other"]),
+    application_date=dates,
+    priority_service=st.booleans(),
+    exemptions=st.lists(st.sampled_from(EXEMPTIONS), max_size=2, unique=True),
+    visa_class=st.sampled_from([None, "B", "F"]),
+    applicant_group=st.sampled_from([None, "officials"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    policy_id=st.sampled_from(["uk-statutory", "uk-transactional-2025"]),
+    as_of=dates,
+    apps=st.lists(applications, min_size=1, max_size=25),
+)
+def test_replay_and_decide_agree(policy_id: str, as_of: dt.date, apps: list[dict]) -> None:
+    policy = load_policy(policy_id)
+    apps = [dict(a, exemptions=[e for e in a["exemptions"] if e in policy.exemptions]) for a in apps]
+    designations = [*load_designations("uk"), TEST_DESIGNATION]
+    contexts = build_contexts("uk", as_of, assessments=ASSESSMENTS, designations=designations)
+    frame = pl.DataFrame(
+        [{"application_id": f"a{i}", **a} for i, a in enumerate(apps)],
+        schema={
+            "application_id": pl.String,
+            "nationality": pl.String,
+            "category": pl.String,
+            "application_date": pl.Date,
+            "priority_service": pl.Boolean,
+            "exemptions": pl.List(pl.String),
+            "visa_class": pl.String,
+            "applicant_group": pl.String,
+        },
+    )
+    out = replay(frame, policy, as_of, designations=designations, contexts=contexts)
+    assert out.height == len(apps)
+    for i, row in enumerate(out.iter_rows(named=True)):
+        d = decide(
+            Application(application_id=f"a{i}", **apps[i]),
+            policy,
+            as_of,
+            designations=designations,
+            contexts=contexts,
+        )
+        got = {
+            "outcome": d.outcome,
+            "fee_amount": d.fee.amount,
+            "fee_currency": d.fee.currency,
+            "surcharge_amount": d.surcharge.amount,
+            "surcharge_currency": d.surcharge.currency,
+            "earliest_decision_date": d.earliest_decision_date,
+            "decision_due_by": d.decision_due_by,
+            "multiple_entry_allowed": d.multiple_entry_allowed,
+            "priority_service_allowed": d.priority_service_allowed,
+        }
+        assert {k: row[k] for k in FIELDS} == got, apps[i]
+
+
+def test_scoped_suspension_hits_only_its_class_and_group() -> None:
+    """The draws above can miss it: a class/group-limited measure suspends only the matching applicants."""
+    policy = load_policy("uk-statutory")
+    designations = [*load_designations("uk"), TEST_DESIGNATION]
+    day = dt.date(2026, 1, 5)
+    hit = Application(
+        application_id="x",
+        nationality="ERI",
+        category="visit",
+        application_date=day,
+        visa_class="B",
+        applicant_group="officials",
+    )
+    miss = hit.model_copy(update={"applicant_group": None})
+    assert decide(hit, policy, designations=designations).outcome == "suspended"
+    assert decide(miss, policy, designations=designations).outcome == "proceed"
+    frame = pl.DataFrame(
+        {
+            "application_id": ["h", "m"],
+            "nationality": ["ERI", "ERI"],
+            "category": ["visit"] * 2,
+            "application_date": [day, day],
+            "visa_class": ["B", "B"],
+            "applicant_group": ["officials", None],
+        }
+    )
+    assert replay(frame, policy, day, designations=designations)["outcome"].to_list() == [
+        "suspended",
+        "proceed",
+    ]
