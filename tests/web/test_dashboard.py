@@ -147,3 +147,36 @@ def test_overview_table_is_the_map_and_links_to_dossiers(page, server) -> None:
     page.evaluate("() => document.getElementById('map').emit('plotly_click', {points: [{location: 'AGO'}]})")
     page.wait_for_url("**/countries/AGO")
     assert_clean(page, server.base_url)
+
+
+def test_policy_admin_creates_and_lifts_a_designation_from_the_page(page, server) -> None:
+    from tests.support.servers import create_token
+
+    token = create_token(server.db_url, "policy_admin")
+    designation_id = f"uk-web-test-{time.time_ns()}"
+    body = {"id": designation_id, "jurisdiction": "uk", "iso3": "NAM", "kind": "penalty",
+            "title": "Test slow-down entered from the dashboard", "start": "2026-03-01",
+            "measures": [{"measure": "s70_slowdown", "categories": ["visit"]}],
+            "sources": [{"title": "Dashboard browser test", "url": "https://www.gov.uk/"}]}
+    page.goto(server.base_url + "/designations")
+    page.wait_for_selector("body[data-loaded=true]", state="attached")
+    page.fill("#create-body", json.dumps(body))
+    page.get_by_role("button", name="Create designation").click()
+    page.wait_for_selector("#errors .error")  # without a token the page refuses, says so, sends nothing
+    assert page.inner_text("#errors").startswith("token:")
+    page.fill("#token", token)
+    page.get_by_role("button", name="Use token").click()
+    assert page.evaluate("() => sessionStorage.getItem('visalever.token')") == token
+    page.get_by_role("button", name="Create designation").click()
+    page.wait_for_selector(f"#designations tr[data-key='{designation_id}']", state="attached")
+    stored = {d["id"]: d for d in httpx.get(server.base_url + "/v1/designations", timeout=30).json()}
+    assert stored[designation_id]["start"] == "2026-03-01" and stored[designation_id].get("end") is None
+    page.select_option("#amend-id", designation_id)
+    page.fill("#lift-date", "2026-04-01")
+    page.get_by_role("button", name="Lift as of date").click()
+    page.wait_for_function(
+        "id => [...document.querySelectorAll('#designations tr')].some(tr => tr.dataset.key === id"
+        " && tr.innerText.includes('2026-04-01'))", arg=designation_id)
+    stored = {d["id"]: d for d in httpx.get(server.base_url + "/v1/designations", timeout=30).json()}
+    assert stored[designation_id]["end"] == "2026-04-01"
+    assert_clean(page, server.base_url)

@@ -20,7 +20,7 @@
     title: "Entry clearance slow-down (s.70 NABA 2022)",
     start: VL.today(),
     review_due: null,
-    measures: [{ measure: "slowdown", categories: ["visit"] }],
+    measures: [{ measure: "s70_slowdown", categories: ["visit"] }],
     sources: [{ title: "Written ministerial statement", url: "https://questions-statements.parliament.uk/" }],
   };
 

@@ -98,8 +98,10 @@
       const n = Math.max(categories.length, 1);
       // Discrete steps of the Okabe-Ito palette, one band per category.
       const colorscale = [];
-      categories.forEach((_, i) => {
-        const colour = VL.PALETTE[i % VL.PALETTE.length];
+      const NEUTRAL = new Set(["none recorded", "not assessed"]);
+      let used = 0;
+      categories.forEach((category, i) => {
+        const colour = NEUTRAL.has(category) ? "#d0d0d0" : VL.PALETTE[used++ % VL.PALETTE.length];
         colorscale.push([i / n, colour], [(i + 1) / n, colour]);
       });
       if (!colorscale.length) colorscale.push([0, VL.PALETTE[0]], [1, VL.PALETTE[0]]);

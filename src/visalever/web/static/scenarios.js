@@ -123,8 +123,11 @@
   function render() {
     const doc = current.result;
     results.hidden = false;
-    if (doc.label) VL.note(doc.label, doc.metadata && doc.metadata.synthetic && doc.metadata.synthetic.synthetic ? "synthetic" : "label");
-    VL.surfaceNotes(doc.metadata || {});
+    // The run's own label says everything the reader must know (synthetic data, law not enacted, bands).
+    VL.clearNotes();
+    const synthetic = doc.metadata && doc.metadata.synthetic && doc.metadata.synthetic.synthetic;
+    if (doc.label) VL.note(doc.label, synthetic ? "synthetic" : "label");
+    if (synthetic) VL.note(doc.metadata.synthetic.label || "SYNTHETIC microdata", "synthetic");
     const currency = (doc.metadata && doc.metadata.currency) || "";
     const names = figureNames(doc);
 
@@ -181,7 +184,15 @@
     });
     const top = countries.filter((c) => p50(bandOf(c))).sort((a, b) => Math.abs(p50(bandOf(b))) - Math.abs(p50(bandOf(a)))).slice(0, 25);
     const banded = top.some((c) => isBand(bandOf(c)));
-    VL.plot(document.getElementById("country-chart"), [{
+    const chart = document.getElementById("country-chart");
+    if (!top.length) {
+      Plotly.purge(chart);
+      chart.append(VL.el("p", { class: "chart-empty" }, `${label(metric)}: zero or empty for every country in this run.`));
+      return;
+    }
+    const empty = chart.querySelector(".chart-empty");
+    if (empty) empty.remove();
+    VL.plot(chart, [{
       type: "bar", x: top.map((c) => c.iso3), y: top.map((c) => p50(bandOf(c))), name: "p50",
       marker: { color: VL.PALETTE[0] },
       error_y: banded ? { type: "data", symmetric: false, color: VL.PALETTE[5],
