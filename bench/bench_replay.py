@@ -72,8 +72,8 @@ def duckdb_join(con, frame_arrow, measures_arrow):
     """Plain DuckDB baseline: the same join in SQL, materialised to Arrow."""
     con.register("f", frame_arrow)
     con.register("m", measures_arrow)
-    res = con.execute(DUCKDB_SQL)
-    out = res.fetch_arrow_table() if hasattr(res, "fetch_arrow_table") else res.to_arrow_table()
+    rel = con.sql(DUCKDB_SQL)
+    out = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
     con.unregister("f")
     con.unregister("m")
     return out

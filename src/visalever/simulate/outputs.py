@@ -115,15 +115,36 @@ def _p50(value: Any) -> float:
 def table_rows(doc: dict[str, Any], limit: int = 25) -> list[dict[str, Any]]:
     """The countries most affected (by visas not issued, then applications affected), plus TOTAL."""
 
+    def short(x: float) -> str:
+        a = abs(x)
+        if a >= 1e9:
+            return f"{x / 1e9:.2f}bn"
+        if a >= 1e6:
+            return f"{x / 1e6:.2f}m"
+        if a >= 1e4:
+            return f"{x / 1e3:.1f}k"
+        return f"{x:,.0f}" if a >= 10 or x == 0 else f"{x:.3g}"
+
     def fmt(v: Any) -> str:
         if v is None:
             return ""
         if isinstance(v, dict):
-            return f"{v['p50']:,.0f} [{v['p5']:,.0f}; {v['p95']:,.0f}]" if v.get("p50") is not None else ""
-        return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.3g}"
+            if v.get("p50") is None:
+                return ""
+            if v["p5"] == v["p95"]:
+                return short(v["p50"])
+            return f"{short(v['p50'])} [{short(v['p5'])}; {short(v['p95'])}]"
+        return short(v)
 
-    cols = ("baseline_visas", "applications_affected", "visas_not_issued", "fee_revenue_change",
-            "surcharge_revenue", "people_not_returned", "leverage")
+    cols = {
+        "baseline_visas": "baseline visas",
+        "applications_affected": "apps affected",
+        "visas_not_issued": "not issued",
+        "fee_revenue_change": "fee change",
+        "surcharge_revenue": "surcharge",
+        "people_not_returned": "not returned",
+        "leverage": "leverage",
+    }
     ranked = sorted(
         doc["countries"],
         key=lambda r: (-abs(_p50(r["visas_not_issued"])), -_p50(r["applications_affected"]), r["iso3"]),
@@ -131,5 +152,5 @@ def table_rows(doc: dict[str, Any], limit: int = 25) -> list[dict[str, Any]]:
     chosen = [r for r in ranked if _p50(r["applications_affected"]) or _p50(r["visas_not_issued"])][:limit]
     out = []
     for r in [*chosen, {"iso3": "TOTAL", **doc["totals"]}]:
-        out.append({"iso3": r["iso3"], **{c: fmt(r.get(c)) for c in cols}})
+        out.append({"iso3": r["iso3"], **{label: fmt(r.get(c)) for c, label in cols.items()}})
     return out
