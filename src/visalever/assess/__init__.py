@@ -11,5 +11,13 @@ from visalever.assess.config import AssessmentConfig, load_config
 from visalever.assess.engine import all_annual, assess, assess_periods, context_for, payload
 from visalever.assess.model import Assessment
 
-__all__ = ["Assessment", "AssessmentConfig", "all_annual", "assess", "assess_periods", "context_for", "load_config",
-           "payload"]
+__all__ = [
+    "Assessment",
+    "AssessmentConfig",
+    "all_annual",
+    "assess",
+    "assess_periods",
+    "context_for",
+    "load_config",
+    "payload",
+]

@@ -145,11 +145,15 @@ class AssessmentConfig(_Strict):
             raise ValueError("metrics: at least one metric needs a score with weight > 0")
         if not self.tiers or min(t.min_score for t in self.tiers) > 0:
             raise ValueError("tiers: the lowest tier must start at min_score 0")
-        if len({t.id for t in self.tiers}) != len(self.tiers) or "insufficient_data" in {t.id for t in self.tiers}:
+        if len({t.id for t in self.tiers}) != len(self.tiers) or "insufficient_data" in {
+            t.id for t in self.tiers
+        }:
             raise ValueError("tiers: ids must be unique and not 'insufficient_data'")
         for name, s in self.series.items():
             if "." in name:
-                raise ValueError(f"series.{name}: series names must not contain '.' (reserved for indicators)")
+                raise ValueError(
+                    f"series.{name}: series names must not contain '.' (reserved for indicators)"
+                )
             _check_expr(s.expr, f"series.{name}.expr", self.series, set())
         for name, m in self.metrics.items():
             for part in ("value", "numerator", "denominator"):
@@ -175,7 +179,9 @@ def _check_expr(expr: SeriesExpr, where: str, series: dict[str, SeriesSpec], see
                 raise ValueError(f"{where}: series {expr!r} refers to itself")
             _check_expr(series[expr].expr, where, series, seen | {expr})
         elif "." not in expr:
-            raise ValueError(f"{where}: {expr!r} is neither a series nor an indicator id (indicator ids contain '.')")
+            raise ValueError(
+                f"{where}: {expr!r} is neither a series nor an indicator id (indicator ids contain '.')"
+            )
         return
     if not isinstance(expr, dict) or len(expr) != (2 if "lag" in expr else 1):
         raise ValueError(f"{where}: expected a name or one operator mapping, got {expr!r}")
@@ -184,7 +190,7 @@ def _check_expr(expr: SeriesExpr, where: str, series: dict[str, SeriesSpec], see
             raise ValueError(f"{where}: lag needs {{lag: <int >= 0>, of: <series>}}")
         _check_expr(expr["of"], where, series, seen)
         return
-    (op, arg), = expr.items()
+    ((op, arg),) = expr.items()
     if op not in OPERATORS:
         raise ValueError(f"{where}: unknown operator {op!r} (known: {', '.join(sorted(OPERATORS))})")
     if op in ("sum", "product", "sub"):
@@ -223,5 +229,7 @@ def load_config(jurisdiction: str, path: str | Path | None = None) -> Assessment
         raise InputError(f"invalid YAML: {err}".replace("\n", " "), location=str(p)) from None
     cfg = parse_config(data, str(p))
     if cfg.jurisdiction != jurisdiction:
-        raise InputError(f"jurisdiction: file says {cfg.jurisdiction!r}, asked for {jurisdiction!r}", location=str(p))
+        raise InputError(
+            f"jurisdiction: file says {cfg.jurisdiction!r}, asked for {jurisdiction!r}", location=str(p)
+        )
     return cfg

@@ -72,14 +72,18 @@ class _Explainer:
 
     def gap_note(self, indicator: str) -> str:
         best = ""
-        for prefix, note in self.cfg.known_gaps.items():
+        for prefix, _note in self.cfg.known_gaps.items():
             if indicator.startswith(prefix) and len(prefix) > len(best):
                 best = prefix
         return f" ({self.cfg.known_gaps[best]})" if best else ""
 
     def why_null(self, name: str, row: dict[str, Any], period: str) -> str:
         c = self.compiled[name]
-        missing = [f"{ind}@{shift(period, lag)}" for ind, lag in sorted(c.refs) if row[col_status(ind, lag)] == "missing"]
+        missing = [
+            f"{ind}@{shift(period, lag)}"
+            for ind, lag in sorted(c.refs)
+            if row[col_status(ind, lag)] == "missing"
+        ]
         if missing:
             notes = dict.fromkeys(self.gap_note(m.split("@")[0]) for m in missing)
             return "missing " + ", ".join(missing) + "".join(n for n in notes if n)
@@ -109,7 +113,8 @@ class _Explainer:
             if self.compiled[n].spec.is_ratio:
                 ratio = f" ({_fmt(row[num_col(n)])} / {_fmt(row[den_col(n)])})"
             reasons.append(
-                f"{n} = {_fmt(v)}{ratio}: concern {avail[n]:.2f} (bad {_fmt(specs[n].bad)}, good {_fmt(specs[n].good)})"
+                f"{n} = {_fmt(v)}{ratio}: concern {avail[n]:.2f} "
+                f"(bad {_fmt(specs[n].bad)}, good {_fmt(specs[n].good)})"
                 f", {points[n]:.1f} points"
             )
         for n in specs:
@@ -120,8 +125,10 @@ class _Explainer:
             if not core_ok:
                 why = "no core metric (" + ", ".join(self.params.core) + ") could be computed"
             else:
-                why = (f"computed metrics carry {row['weight_share']:.0%} of the weight, "
-                       f"below the minimum {self.params.min_weight_share:.0%}")
+                why = (
+                    f"computed metrics carry {row['weight_share']:.0%} of the weight, "
+                    f"below the minimum {self.params.min_weight_share:.0%}"
+                )
             reasons.insert(0, f"{INSUFFICIENT}: {why}")
         coverage: dict[str, list[str]] = {"present": [], "zero": [], "missing": [], "partial": []}
         any_partial = False
@@ -135,8 +142,14 @@ class _Explainer:
             reasons.append("partial inputs (fewer than four quarters): " + ", ".join(coverage["partial"]))
         confidence = self.confidence(row, avail, any_partial)
         return Assessment(
-            iso3=row["iso3"], period=period, metrics=metrics, score=None if score is None else round(score, 2),
-            tier=row["tier"], reasons=reasons, coverage=coverage, confidence=confidence,
+            iso3=row["iso3"],
+            period=period,
+            metrics=metrics,
+            score=None if score is None else round(score, 2),
+            tier=row["tier"],
+            reasons=reasons,
+            coverage=coverage,
+            confidence=confidence,
         )
 
     def confidence(self, row: dict[str, Any], avail: dict[str, float], partial: bool) -> str:
@@ -158,7 +171,10 @@ def _sort_key(a: Assessment) -> tuple[int, float, str]:
 
 
 def metric_table(
-    jurisdiction: str, periods: Iterable[str], observations: pl.DataFrame | None = None, config: ConfigArg = None
+    jurisdiction: str,
+    periods: Iterable[str],
+    observations: pl.DataFrame | None = None,
+    config: ConfigArg = None,
 ) -> tuple[pl.DataFrame, AssessmentConfig, list[CompiledMetric]]:
     """The vectorised part: inputs and metric columns for every (iso3, period) asked for."""
     cfg = resolve_config(jurisdiction, config)
@@ -196,10 +212,13 @@ def assess(
     *,
     observations: pl.DataFrame | None = None,
     config: ConfigArg = None,
+    sensitivity: int = 0,
+    seed: int = 0,
 ) -> list[Assessment]:
     """Assess every nationality with data in `period`, sorted by score (highest concern first).
 
-    Raises `InputError` when the snapshot holds no observation at all for the period.
+    `sensitivity` > 0 re-scores that many seeded perturbations of the method and attaches each
+    country's tier-change rate. Raises `InputError` when the snapshot holds no observation for the period.
     """
     cfg = resolve_config(jurisdiction, config)
     obs = default_observations() if observations is None else observations
@@ -208,9 +227,16 @@ def assess(
     if rows.filter(pl.col("period") == key).is_empty():
         have = sorted(set(rows.get_column("period").to_list()), key=parse_period)
         span = f"{have[0]}..{have[-1]}" if have else "none"
-        raise InputError(f"no {jurisdiction} observations for period {key} (periods with data: {span})",
-                         location="period")
-    return assess_periods(jurisdiction, [key], observations=obs, config=cfg)[key]
+        raise InputError(
+            f"no {jurisdiction} observations for period {key} (periods with data: {span})", location="period"
+        )
+    base = assess_periods(jurisdiction, [key], observations=obs, config=cfg)[key]
+    if sensitivity > 0:
+        from visalever.assess.sensitivity import run_sensitivity
+
+        table, _, _ = metric_table(jurisdiction, [key], obs, cfg)
+        base = run_sensitivity(table, cfg, base, sensitivity, seed)
+    return base
 
 
 def method_metadata(cfg: AssessmentConfig, path: Path | None = None) -> dict[str, Any]:
@@ -224,13 +250,15 @@ def method_metadata(cfg: AssessmentConfig, path: Path | None = None) -> dict[str
         "attribution": cfg.attribution,
         "method_file": f"regimes/{cfg.jurisdiction}/assessment.yaml" if path is None else str(p),
         "method_sha256": digest,
-        "score": "0 (no concern) .. 100 (greatest concern about cooperation on returns); sorted highest first",
+        "score": "0 (no concern) .. 100 (greatest concern on returns cooperation); sorted highest first",
         "tiers": [{"id": t.id, "min_score": t.min_score, "label": t.label} for t in cfg.tiers_desc()],
         "metrics": {n: m.label for n, m in cfg.metrics.items()},
     }
 
 
-def payload(jurisdiction: str, period: str, results: list[Assessment], cfg: AssessmentConfig) -> dict[str, Any]:
+def payload(
+    jurisdiction: str, period: str, results: list[Assessment], cfg: AssessmentConfig
+) -> dict[str, Any]:
     """The JSON document the CLI and the API both return."""
     return {
         "jurisdiction": jurisdiction,
@@ -245,8 +273,9 @@ def payload(jurisdiction: str, period: str, results: list[Assessment], cfg: Asse
 _CACHE: dict[tuple[str, int, str], tuple[pl.DataFrame, dict[str, list[Assessment]]]] = {}
 
 
-def all_annual(jurisdiction: str, *, observations: pl.DataFrame | None = None,
-               config: ConfigArg = None) -> dict[str, list[Assessment]]:
+def all_annual(
+    jurisdiction: str, *, observations: pl.DataFrame | None = None, config: ConfigArg = None
+) -> dict[str, list[Assessment]]:
     """Every annual period with data, cached per snapshot frame and method file."""
     from visalever.assess.inputs import periods_with_data
 

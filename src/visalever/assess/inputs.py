@@ -67,7 +67,7 @@ def build_inputs(
     periods: Iterable[str],
     refs: set[tuple[str, int]],
 ) -> pl.DataFrame:
-    """One row per (iso3, period) for `periods`, with value/status/partial columns for each (indicator, lag)."""
+    """One row per (iso3, period) in `periods`; value/status/partial columns per (indicator, lag)."""
     periods = list(dict.fromkeys(periods))
     indicators = sorted({ind for ind, _ in refs})
     lags = sorted({lag for _, lag in refs})
@@ -76,7 +76,9 @@ def build_inputs(
     needed_periods = sorted({shift(p, lag) for p in periods for lag in lags} | set(periods))
     data = rows.filter(pl.col("indicator").is_in(indicators))
     # One figure per key: a duplicate (two sources) keeps the first source in sort order.
-    data = data.sort("source").unique(subset=["iso3", "period", "indicator"], keep="first", maintain_order=True)
+    data = data.sort("source").unique(
+        subset=["iso3", "period", "indicator"], keep="first", maintain_order=True
+    )
     data = _with_period_parts(data)
 
     # Annual figures from quarters where a year has quarterly country rows but no annual ones.
@@ -113,7 +115,11 @@ def build_inputs(
         .join(pl.DataFrame({"indicator": indicators}), how="cross")
     )
     long = (
-        grid.join(data.select("iso3", "period", "indicator", "value"), on=["iso3", "period", "indicator"], how="left")
+        grid.join(
+            data.select("iso3", "period", "indicator", "value"),
+            on=["iso3", "period", "indicator"],
+            how="left",
+        )
         .join(cover.select("indicator", "period", "_zero_fill"), on=["indicator", "period"], how="left")
         .join(partial.select("indicator", "period", "_partial"), on=["indicator", "period"], how="left")
         .with_columns(
@@ -141,11 +147,22 @@ def build_inputs(
             renames[f"status_{ind}"] = col_status(ind, lag)
             renames[f"partial_{ind}"] = col_partial(ind, lag)
         keep = [c for c in renames if c in wide.columns]
-        lagged = wide.select("iso3", pl.col("period").alias("_src"), *keep).rename({k: renames[k] for k in keep})
-        out = out.with_columns(pl.col("period").replace_strict(mapping, return_dtype=pl.String).alias("_src")).join(
-            lagged, on=["iso3", "_src"], how="left"
-        ).drop("_src")
+        lagged = wide.select("iso3", pl.col("period").alias("_src"), *keep).rename(
+            {k: renames[k] for k in keep}
+        )
+        out = (
+            out.with_columns(pl.col("period").replace_strict(mapping, return_dtype=pl.String).alias("_src"))
+            .join(lagged, on=["iso3", "_src"], how="left")
+            .drop("_src")
+        )
         wanted = [ind for ind, lg in refs if lg == lag]
-        out = out.drop([c for ind in indicators if ind not in wanted for c in
-                        (col_value(ind, lag), col_status(ind, lag), col_partial(ind, lag)) if c in out.columns])
+        out = out.drop(
+            [
+                c
+                for ind in indicators
+                if ind not in wanted
+                for c in (col_value(ind, lag), col_status(ind, lag), col_partial(ind, lag))
+                if c in out.columns
+            ]
+        )
     return out

@@ -31,7 +31,7 @@ def compile_series(expr: SeriesExpr, cfg: AssessmentConfig, lag: int = 0) -> Com
         return Compiled(pl.col(col_value(expr, lag)), frozenset({(expr, lag)}))
     if "lag" in expr:
         return compile_series(expr["of"], cfg, lag + int(expr["lag"]))
-    (op, arg), = expr.items()
+    ((op, arg),) = expr.items()
     if op in ("sum", "product", "sub"):
         parts = [compile_series(a, cfg, lag) for a in arg]
         out = parts[0].expr
@@ -84,7 +84,9 @@ def compile_metrics(cfg: AssessmentConfig) -> list[CompiledMetric]:
             .otherwise(num / den)
         )
         out.append(
-            CompiledMetric(name, spec, {metric_col(name): value, num_col(name): num, den_col(name): den}, n.refs | d.refs)
+            CompiledMetric(
+                name, spec, {metric_col(name): value, num_col(name): num, den_col(name): den}, n.refs | d.refs
+            )
         )
     return out
 

@@ -11,7 +11,9 @@ class Sensitivity(BaseModel):
     """How often the tier changes when weights, anchors and thresholds are perturbed."""
 
     runs: int
-    tier_change_rate: float = Field(description="share of perturbed runs whose tier differs from the base tier")
+    tier_change_rate: float = Field(
+        description="share of perturbed runs whose tier differs from the base tier"
+    )
     tiers: dict[str, int] = Field(description="tier -> number of runs")
     score_range: tuple[float, float] | None = None
 

@@ -26,6 +26,8 @@ class ScoringParams:
     tiers: Sequence[tuple[str, float]]  # (id, min_score), highest first
     core: Sequence[str]
     min_weight_share: float
+    # Weights that decide eligibility (the data rule); perturbed runs keep the method's own weights here.
+    eligibility_weights: Mapping[str, float] | None = None
 
     @classmethod
     def from_config(cls, cfg: AssessmentConfig) -> ScoringParams:
@@ -38,7 +40,7 @@ class ScoringParams:
 
 
 def concern(value: float | None, spec: ScoreSpec) -> float | None:
-    """One metric value -> concern in [0, 1] (`bad` anchor -> 1, `good` -> 0). Scalar twin of `concern_expr`."""
+    """One value -> concern in [0, 1] (`bad` anchor -> 1, `good` -> 0); scalar twin of `concern_expr`."""
     if value is None:
         return None
     if spec.scale == "log":
@@ -70,15 +72,30 @@ def concern_expr(name: str, spec: ScoreSpec) -> pl.Expr:
 def score_frame(df: pl.DataFrame, params: ScoringParams) -> pl.DataFrame:
     """Add `c|<metric>`, `weight_share`, `score` (null when not eligible) and `tier` columns."""
     names = list(params.specs)
-    total = sum(params.specs[n].weight for n in names) or 1.0
+    elig = params.eligibility_weights or {n: params.specs[n].weight for n in names}
+    total = sum(elig[n] for n in names) or 1.0
     df = df.with_columns(**{concern_col(n): concern_expr(n, params.specs[n]) for n in names})
     avail_w = pl.sum_horizontal(
-        *[pl.when(pl.col(concern_col(n)).is_not_null()).then(params.specs[n].weight).otherwise(0.0) for n in names]
+        *[pl.when(pl.col(concern_col(n)).is_not_null()).then(elig[n]).otherwise(0.0) for n in names]
     )
-    weighted = pl.sum_horizontal(*[(pl.col(concern_col(n)) * params.specs[n].weight).fill_null(0.0) for n in names])
-    core_ok = pl.any_horizontal(*[pl.col(metric_col(n)).is_not_null() for n in params.core]) if params.core else pl.lit(True)
-    df = df.with_columns((avail_w / total).alias("weight_share"), (100.0 * weighted / avail_w).alias("_raw"))
-    eligible = core_ok & (pl.col("weight_share") >= params.min_weight_share - 1e-12) & (pl.col("weight_share") > 0)
+    weighted = pl.sum_horizontal(
+        *[(pl.col(concern_col(n)) * params.specs[n].weight).fill_null(0.0) for n in names]
+    )
+    core_ok = (
+        pl.any_horizontal(*[pl.col(metric_col(n)).is_not_null() for n in params.core])
+        if params.core
+        else pl.lit(True)
+    )
+    score_w = pl.sum_horizontal(
+        *[
+            pl.when(pl.col(concern_col(n)).is_not_null()).then(params.specs[n].weight).otherwise(0.0)
+            for n in names
+        ]
+    )
+    df = df.with_columns((avail_w / total).alias("weight_share"), (100.0 * weighted / score_w).alias("_raw"))
+    eligible = (
+        core_ok & (pl.col("weight_share") >= params.min_weight_share - 1e-12) & (pl.col("weight_share") > 0)
+    )
     df = df.with_columns(pl.when(eligible).then(pl.col("_raw")).otherwise(None).alias("score")).drop("_raw")
     tier = pl.when(pl.col("score").is_null()).then(pl.lit(INSUFFICIENT))
     for tid, threshold in params.tiers:

@@ -1,0 +1,260 @@
+"""Backtest: where the fixed method placed the countries that were really acted against, beforehand.
+
+Reported, not tuned: the method (regime file) is fixed first and this module only reads its output.
+For each real act listed in the method's `backtest.acts`, it gives the country's score, tier and rank
+in each annual period published before the act; then how many acted-against countries were in the top
+k, and which countries the method flags that were never acted against. The markdown goes into one
+section per jurisdiction of docs/BACKTESTS.md, regenerated in place, so EU/US sections sit beside UK.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from visalever.assess.engine import ANALYST_NOTE, ConfigArg, all_annual, method_metadata, resolve_config
+from visalever.assess.model import Assessment
+from visalever.assess.periods import available_on, parse_period
+
+WINDOW_YEARS = 6  # periods shown before each act
+
+
+def default_backtests_path() -> Path:
+    from visalever.paths import PACKAGE_ROOT
+
+    return PACKAGE_ROOT.parent.parent / "docs" / "BACKTESTS.md"
+
+
+def _lead_reason(a: Assessment) -> str:
+    for r in a.reasons:
+        if not r.startswith("tier "):
+            return r
+    return ""
+
+
+def backtest(
+    jurisdiction: str, *, observations: pl.DataFrame | None = None, config: ConfigArg = None
+) -> dict[str, Any]:
+    """The backtest as data (what `--format json` prints and the markdown renders)."""
+    cfg = resolve_config(jurisdiction, config)
+    results = all_annual(jurisdiction, observations=observations, config=cfg)
+    k = cfg.backtest.top_k
+    periods = sorted(results, key=parse_period)
+    ranks: dict[str, dict[str, int]] = {}
+    scored_counts: dict[str, int] = {}
+    for p in periods:
+        scored = [a for a in results[p] if a.score is not None]
+        scored_counts[p] = len(scored)
+        ranks[p] = {a.iso3: i + 1 for i, a in enumerate(scored)}
+    acted = {a.iso3 for a in cfg.backtest.acts}
+    acts_out = []
+    for act in cfg.backtest.acts:
+        before = [
+            p
+            for p in periods
+            if available_on(p, cfg.publication_lag_days) <= act.date
+            and parse_period(p).year > act.date.year - 1 - WINDOW_YEARS
+        ]
+        rows = []
+        for p in before:
+            a = next((x for x in results[p] if x.iso3 == act.iso3), None)
+            rank = ranks[p].get(act.iso3)
+            rows.append(
+                {
+                    "period": p,
+                    "score": a.score if a else None,
+                    "tier": a.tier if a else "no data",
+                    "rank": rank,
+                    "scored": scored_counts[p],
+                    "in_top_k": rank is not None and rank <= k,
+                    "confidence": a.confidence if a else None,
+                    "lead_reason": _lead_reason(a) if a else "no observation for this country",
+                }
+            )
+        acts_out.append(
+            {
+                "iso3": act.iso3,
+                "date": act.date.isoformat(),
+                "act": act.act,
+                "source": act.source,
+                "periods": rows,
+            }
+        )
+    first_act = min((a.date for a in cfg.backtest.acts), default=None)
+    usable = [
+        p
+        for p in periods
+        if scored_counts[p] > 0
+        and (first_act is None or available_on(p, cfg.publication_lag_days) <= first_act)
+    ]
+    latest = usable[-1] if usable else None
+    summary: dict[str, Any] = {"top_k": k, "latest_period_before_acts": latest}
+    flagged: list[dict[str, Any]] = []
+    per_period_top: dict[str, list[str]] = {}
+    for p in usable[-WINDOW_YEARS:]:
+        per_period_top[p] = [a.iso3 for a in results[p] if a.score is not None][:k]
+    if latest:
+        top = per_period_top[latest]
+        summary["acted_in_top_k"] = sorted(acted & set(top))
+        summary["acted_in_top_k_count"] = f"{len(acted & set(top))} of {len(acted)}"
+        top_tier = cfg.tiers_desc()[0].id
+        for a in results[latest]:
+            if a.score is None:
+                continue
+            if a.tier == top_tier or ranks[latest][a.iso3] <= k:
+                flagged.append(
+                    {
+                        "iso3": a.iso3,
+                        "rank": ranks[latest][a.iso3],
+                        "score": a.score,
+                        "tier": a.tier,
+                        "confidence": a.confidence,
+                        "acted_against": a.iso3 in acted,
+                        "lead_reason": _lead_reason(a),
+                    }
+                )
+        summary["flagged_never_acted_against"] = [f["iso3"] for f in flagged if not f["acted_against"]]
+    # Countries flagged in the top k in several of the years before the acts.
+    persistence: dict[str, int] = {}
+    for top in per_period_top.values():
+        for iso3 in top:
+            persistence[iso3] = persistence.get(iso3, 0) + 1
+    summary["top_k_persistence"] = dict(sorted(persistence.items(), key=lambda kv: (-kv[1], kv[0])))
+    empty = [p for p in periods if scored_counts[p] == 0]
+    return {
+        "jurisdiction": jurisdiction,
+        "note": ANALYST_NOTE + " Reported, not tuned: the method was fixed before this backtest was run.",
+        "method": {
+            k2: v for k2, v in method_metadata(cfg).items() if k2 in ("title", "method_file", "method_sha256")
+        },
+        "periods": {p: scored_counts[p] for p in periods},
+        "periods_without_scores": empty,
+        "known_gaps": dict(cfg.known_gaps),
+        "acts": acts_out,
+        "summary": summary,
+        "flagged": flagged,
+        "top_k_by_period": per_period_top,
+    }
+
+
+def _cell(x: Any) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.1f}"
+    return str(x).replace("|", "/")
+
+
+def render_markdown(result: dict[str, Any]) -> str:
+    """One self-contained section (starts with `## <JURISDICTION>`)."""
+    j = result["jurisdiction"]
+    s = result["summary"]
+    k = s["top_k"]
+    lines = [
+        f"## {j.upper()}",
+        "",
+        f"_Generated by `visalever backtest --jurisdiction {j}`; do not edit by hand._ {result['note']}",
+        "",
+        f"Method: {result['method']['title']} (`{result['method']['method_file']}`, sha256 "
+        f"`{(result['method']['method_sha256'] or '')[:12]}`). Scores run 0 (no concern) to 100; "
+        f"rank 1 = highest concern among the countries scored that year; top k = {k}.",
+        "",
+        "Countries scored per year: "
+        + ", ".join(f"{p}: {n}" for p, n in result["periods"].items() if n)
+        + ". Years with no country scored: "
+        + (", ".join(result["periods_without_scores"]) or "none")
+        + ".",
+        "",
+        "### Where the acted-against countries stood before the act",
+        "",
+    ]
+    for act in result["acts"]:
+        lines += [f"**{act['iso3']}**, {act['date']}: {act['act']} ({act['source']})", ""]
+        if not act["periods"]:
+            lines += ["No period published before the act has data.", ""]
+            continue
+        lines += [
+            "| period | score | tier | rank | of scored | top k | confidence | what drove it |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in act["periods"]:
+            lines.append(
+                f"| {r['period']} | {_cell(r['score'])} | {r['tier']} | {_cell(r['rank'])} | {r['scored']} | "
+                f"{'yes' if r['in_top_k'] else 'no'} | {_cell(r['confidence'])} | {_cell(r['lead_reason'])} |"
+            )
+        lines.append("")
+    latest = s.get("latest_period_before_acts")
+    lines += ["### What the method flags", ""]
+    if not latest:
+        lines += [
+            "No period before the acts has any scored country: the backtest cannot be run on this data.",
+            "",
+        ]
+    else:
+        lines += [
+            f"In {latest} (the latest period published before the first act), "
+            f"{s['acted_in_top_k_count']} acted-against countries were in the top {k}"
+            + (f" ({', '.join(s['acted_in_top_k'])})" if s["acted_in_top_k"] else "")
+            + ". Countries in the top tier or the top k that year:",
+            "",
+            "| rank | iso3 | score | tier | confidence | acted against | what drove it |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for f in result["flagged"]:
+            lines.append(
+                f"| {f['rank']} | {f['iso3']} | {_cell(f['score'])} | {f['tier']} | {f['confidence']} | "
+                f"{'yes' if f['acted_against'] else 'no'} | {_cell(f['lead_reason'])} |"
+            )
+        lines += [
+            "",
+            f"Top {k} by year: "
+            + "; ".join(f"{p}: {', '.join(v)}" for p, v in result["top_k_by_period"].items())
+            + ".",
+            "",
+        ]
+        persistent = [f"{i} ({n})" for i, n in s["top_k_persistence"].items() if n >= 3]
+        lines += [
+            f"In the top {k} in three or more of these years: " + (", ".join(persistent) or "none") + ".",
+            "",
+        ]
+    if result["known_gaps"]:
+        lines += ["Data gaps that bound this backtest:", ""]
+        lines += [f"- `{key}`: {note}" for key, note in result["known_gaps"].items()]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+HEADER = """# Backtests of the cooperation assessment
+
+Each section below is generated by `visalever backtest --jurisdiction <uk|eu|us>` and regenerated in
+place (between its markers) each time the command runs; other sections are left untouched. The method
+of each jurisdiction (`src/visalever/regimes/<j>/assessment.yaml`) was fixed before its backtest was run
+and is not tuned to the answer. Assessments are analyst constructions from official statistics, not
+official statistics, and they recommend; they are not designations.
+"""
+
+
+def write_section(path: Path, jurisdiction: str, markdown: str) -> None:
+    """Replace (or append) this jurisdiction's section of the file, atomically."""
+    begin, end = f"<!-- backtest:{jurisdiction}:begin -->", f"<!-- backtest:{jurisdiction}:end -->"
+    block = f"{begin}\n{markdown.rstrip()}\n{end}\n"
+    text = path.read_text(encoding="utf-8") if path.is_file() else HEADER
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _m: block, text)
+    else:
+        text = text.rstrip() + "\n\n" + block
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".backtests.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
