@@ -180,3 +180,15 @@ def test_policy_admin_creates_and_lifts_a_designation_from_the_page(page, server
     stored = {d["id"]: d for d in httpx.get(server.base_url + "/v1/designations", timeout=30).json()}
     assert stored[designation_id]["end"] == "2026-04-01"
     assert_clean(page, server.base_url)
+
+
+def test_uploaded_reform_yaml_is_checked_then_simulated(server) -> None:
+    reform = "id: web-upload-reform\nextends: uk-statutory\nstatus: scenario\nnote: dashboard upload test\n"
+    answer = httpx.post(server.base_url + "/scenarios/reform-files", content=reform.encode(), timeout=30)
+    assert answer.status_code == 200, answer.text
+    result = _simulate_via_api(server.base_url, {"policy": answer.json()["path"], "baseline": "uk-statutory"})
+    assert result["totals"]["visas_not_issued"] == 0  # a reform that changes nothing issues the same visas
+    broken = httpx.post(server.base_url + "/scenarios/reform-files", content=b"id: [broken\n", timeout=30)
+    assert broken.status_code == 422
+    message = json.dumps(broken.json())
+    assert "reform file" in message and "\\n" not in message

@@ -167,7 +167,8 @@ async def upload_reform(request: Request) -> dict[str, str]:
         text = body.decode("utf-8")
         parsed = yaml.safe_load(text)
     except (UnicodeDecodeError, yaml.YAMLError) as err:
-        raise HTTPException(status_code=422, detail=f"reform file: not valid UTF-8 YAML ({err})") from None
+        reason = " ".join(str(err).split())
+        raise HTTPException(status_code=422, detail=f"reform file: not valid UTF-8 YAML ({reason})") from None
     if not isinstance(parsed, dict):
         raise HTTPException(status_code=422, detail="reform file: expected a YAML mapping (id, extends, ...)")
     digest = hashlib.sha256(body).hexdigest()[:32]
@@ -186,7 +187,8 @@ async def upload_reform(request: Request) -> dict[str, str]:
         try:
             load_policy(str(target))
         except Exception as err:  # noqa: BLE001 - any load failure is the user's file, reported in one line
-            raise HTTPException(status_code=422, detail=f"reform file: {err}") from None
+            reason = " ".join(str(err).split())
+            raise HTTPException(status_code=422, detail=f"reform file: {reason}") from None
     return {"path": str(target)}
 
 
