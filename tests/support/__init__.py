@@ -1,5 +1,5 @@
 """Reusable test harness: throwaway PostgreSQL servers and `visalever serve` subprocesses.
 
-Import as `from support.postgres import PostgresServer` and `from support.servers import ServeProcess`
-(pytest puts `tests/` on sys.path because `tests/conftest.py` has no package).
+Import as `from tests.support.postgres import PostgresServer`, `from tests.support.servers import ServeProcess`
+and `from tests.support.load import run_load` (the repository root is on sys.path under `python -m pytest`).
 """

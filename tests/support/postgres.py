@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from support.servers import free_port
+from .servers import free_port
 
 
 def postgres_bin() -> Path | None:

@@ -71,12 +71,12 @@ def audit_verify(
 ) -> None:
     """Walk the audit chain; exit 1 and name the first broken link if anything was altered."""
     from visalever.service import audit
-    from visalever.service.db import open_database
+    from visalever.service.db import open_database, read_tx
 
     engine = open_database(db)
     try:
-        with engine.connect() as conn:
-            result = audit.verify(conn)
+        with read_tx(engine) as tx:
+            result = audit.verify(tx)
     finally:
         engine.dispose()
     if format == "json":

@@ -79,6 +79,8 @@ def create_app(db_url: str | None = None, policy_id: str = DEFAULT_POLICY, *, po
         if router is not None:
             app.include_router(router)
 
+    _extend_openapi(app)
+
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return HTMLResponse(DOCS_HTML)
@@ -88,6 +90,29 @@ def create_app(db_url: str | None = None, policy_id: str = DEFAULT_POLICY, *, po
         if mount is not None:
             mount(app)
     return app
+
+
+def _extend_openapi(app: FastAPI) -> None:
+    """Add the schemas of bodies parsed by hand on the hot path, and the bearer security scheme."""
+    from fastapi.openapi.utils import get_openapi
+
+    from visalever.service.schemas import DecisionRequest
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+        components = schema.setdefault("components", {})
+        schemas = components.setdefault("schemas", {})
+        extra = DecisionRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in extra.pop("$defs", {}).items():
+            schemas.setdefault(name, sub)
+        schemas["DecisionRequest"] = extra
+        components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, text
-
 from visalever.service.clock import canonical_json, now_iso, sha256_hex
+from visalever.service.db import Tx
 
 GENESIS = "0" * 64
 
@@ -26,27 +25,26 @@ def entry_hash(prev_hash: str, seq: int, recorded_at: str, kind: str, subject: s
     return sha256_hex(prev_hash + "\n" + body)
 
 
-_HEAD_SQL = {
-    "sqlite": text("SELECT value, text_value FROM counters WHERE name = 'audit_head'"),
-    "postgresql": text("SELECT value, text_value FROM counters WHERE name = 'audit_head' FOR UPDATE"),
-}
-_INSERT_SQL = text(
-    "INSERT INTO audit_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, entry_hash) "
-    "VALUES (:seq, :at, :kind, :subject, :actor, :payload, :prev, :hash)"
-)
-_HEAD_UPDATE_SQL = text("UPDATE counters SET value = :seq, text_value = :hash WHERE name = 'audit_head'")
+_INSERT_SQL = ("INSERT INTO audit_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, entry_hash) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_HEAD_UPDATE_SQL = "UPDATE counters SET value = ?, text_value = ? WHERE name = 'audit_head'"
 
 
-def append(conn: Connection, kind: str, subject: str, actor: str | None, payload: dict[str, Any]) -> int:
-    """Append one entry inside the caller's write transaction; returns its sequence number."""
-    head_seq, head_hash = conn.execute(_HEAD_SQL[conn.dialect.name]).one()
+def append(tx: Tx, kind: str, subject: str, actor: str | None, payload: dict[str, Any] | None = None, *,
+           payload_text: str | None = None) -> int:
+    """Append one entry inside the caller's write transaction; returns its sequence number.
+
+    `payload_text` (canonical JSON) may be given instead of `payload` when the caller already has it.
+    """
+    head_seq, head_hash = tx.first(  # type: ignore[misc]
+        "SELECT value, text_value FROM counters WHERE name = 'audit_head'" + tx.for_update())
     seq = int(head_seq) + 1
     at = now_iso()
-    payload_text = canonical_json(payload)
+    if payload_text is None:
+        payload_text = canonical_json(payload)
     digest = entry_hash(head_hash, seq, at, kind, subject, actor, payload_text)
-    conn.execute(_INSERT_SQL, {"seq": seq, "at": at, "kind": kind, "subject": subject, "actor": actor,
-                               "payload": payload_text, "prev": head_hash, "hash": digest})
-    conn.execute(_HEAD_UPDATE_SQL, {"seq": seq, "hash": digest})
+    tx.run(_INSERT_SQL, (seq, at, kind, subject, actor, payload_text, head_hash, digest))
+    tx.run(_HEAD_UPDATE_SQL, (seq, digest))
     return seq
 
 
@@ -64,16 +62,24 @@ class Verification:
         return asdict(self)
 
 
-def verify(conn: Connection, batch: int = 5000) -> Verification:
+def _rows(tx: Tx, batch: int) -> Any:
+    """All entries in sequence order, fetched in batches (keyset pagination: bounded memory)."""
+    last = -(2**62)  # also finds rows whose seq was altered to zero or below
+    while True:
+        rows = tx.all("SELECT seq, recorded_at, kind, subject, actor, payload, prev_hash, entry_hash "
+                      f"FROM audit_log WHERE seq > ? ORDER BY seq LIMIT {int(batch)}", (last,))
+        if not rows:
+            return
+        yield from rows
+        last = int(rows[-1][0])
+
+
+def verify(tx: Tx, batch: int = 5000) -> Verification:
     """Walk the whole chain in sequence order and report the first entry that does not check out."""
     expected_seq = 1
     prev = GENESIS
     count = 0
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(
-        text("SELECT seq, recorded_at, kind, subject, actor, payload, prev_hash, entry_hash "
-             "FROM audit_log ORDER BY seq")
-    )
-    for seq, at, kind, subject, actor, payload, prev_hash, stored in result:
+    for seq, at, kind, subject, actor, payload, prev_hash, stored in _rows(tx, batch):
         seq = int(seq)
         if seq != expected_seq:
             if seq > expected_seq:
@@ -89,9 +95,8 @@ def verify(conn: Connection, batch: int = 5000) -> Verification:
         prev = stored
         expected_seq += 1
         count += 1
-    head_seq, head_hash = conn.execute(
-        text("SELECT value, text_value FROM counters WHERE name = 'audit_head'")
-    ).one()
+    head_seq, head_hash = tx.first(  # type: ignore[misc]
+        "SELECT value, text_value FROM counters WHERE name = 'audit_head'")
     if int(head_seq) != count or head_hash != prev:
         return Verification(False, count, count + 1, f"the chain head records {int(head_seq)} entries but "
                             f"only {count} link up: entries after {count} are missing (or the head altered)")

@@ -11,16 +11,16 @@ from typing import Any
 
 import anyio
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from visalever.errors import InputError
 from visalever.service import idempotency
-from visalever.service.db import write_tx
+from visalever.service.db import Tx, is_transient, write_tx
 from visalever.service.errors import ServiceError
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -160,6 +160,15 @@ async def run_db(engine: Engine, fn: Callable[[], Any]) -> Any:
     return await anyio.to_thread.run_sync(fn)
 
 
+def parse_body(model: type[BaseModel], raw: bytes) -> Any:
+    """Validate a JSON body with pydantic-core directly from bytes; errors become the usual 422."""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as err:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in err.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+
+
 def idempotency_key(request: Request) -> str | None:
     """The `Idempotency-Key` header, checked (400 naming the header when unusable)."""
     key = request.headers.get("idempotency-key")
@@ -171,24 +180,22 @@ def idempotency_key(request: Request) -> str | None:
 
 
 def idempotent_write(engine: Engine, key: str | None, method: str, path: str, body: Any, status: int,
-                     action: Callable[[Connection], Any]) -> tuple[int, Any]:
+                     action: Callable[[Tx], Any]) -> tuple[int, Any]:
     """Run `action` in one write transaction, replaying the first answer for a repeated key."""
     fp = idempotency.fingerprint(method, path, body)
     for attempt in range(8):
         try:
-            with write_tx(engine) as conn:
+            with write_tx(engine) as tx:
                 if key is not None:
-                    seen = idempotency.replay(conn, key, fp)
+                    seen = idempotency.replay(tx, key, fp)
                     if seen is not None:
-                        return seen
-                result = action(conn)
+                        return seen[0], seen[1]
+                result = action(tx)
                 if key is not None:
-                    idempotency.remember(conn, key, fp, status, result)
+                    idempotency.remember(tx, key, fp, status, result)
                 return status, result
-        except DBAPIError as err:
-            from visalever.service.decisions import _transient
-
-            if attempt == 7 or not _transient(err):
+        except Exception as err:
+            if attempt == 7 or not is_transient(engine, err):
                 raise
             time.sleep(0.002 * (attempt + 1))
     raise AssertionError("unreachable")

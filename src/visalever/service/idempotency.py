@@ -10,36 +10,39 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, text
-
 from visalever.service.clock import canonical_json, now_iso, sha256_hex
+from visalever.service.db import Tx
 from visalever.service.errors import Conflict
 
 MAX_KEY_LENGTH = 200
 
-_LOOKUP_SQL = text("SELECT fingerprint, status_code, response FROM idempotency_keys WHERE idem_key = :k")
-_INSERT_SQL = text("INSERT INTO idempotency_keys (idem_key, fingerprint, status_code, response, created_at) "
-                   "VALUES (:k, :f, :s, :r, :t)")
+_LOOKUP_SQL = "SELECT fingerprint, status_code, response FROM idempotency_keys WHERE idem_key = ?"
+_INSERT_SQL = ("INSERT INTO idempotency_keys (idem_key, fingerprint, status_code, response, created_at) "
+               "VALUES (?, ?, ?, ?, ?)")
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
     """Hash of what the request asks for (whitespace and key order do not matter)."""
-    return sha256_hex(f"{method} {path}\n{canonical_json(body)}")
+    return fingerprint_text(method, path, canonical_json(body))
 
 
-def replay(conn: Connection, key: str, fp: str) -> tuple[int, Any] | None:
-    """The stored (status, body) for `key`, None if unseen; Conflict if it was used for another request."""
-    row = conn.execute(_LOOKUP_SQL, {"k": key}).first()
+def fingerprint_text(method: str, path: str, body_text: str) -> str:
+    """`fingerprint` for a body already in canonical JSON."""
+    return sha256_hex(f"{method} {path}\n{body_text}")
+
+
+def replay(tx: Tx, key: str, fp: str) -> tuple[int, Any, str] | None:
+    """The stored (status, body, body text) for `key`, None if unseen; Conflict if used for another request."""
+    row = tx.first(_LOOKUP_SQL, (key,))
     if row is None:
         return None
     if row[0] != fp:
         raise Conflict("Idempotency-Key: this key was already used with a different request body")
-    return int(row[1]), json.loads(row[2])
+    return int(row[1]), json.loads(row[2]), row[2]
 
 
-def remember(conn: Connection, key: str, fp: str, status: int, body: Any,
+def remember(tx: Tx, key: str, fp: str, status: int, body: Any,
              body_text: str | None = None) -> None:
     """Store the answer to `key` inside the caller's transaction."""
-    conn.execute(_INSERT_SQL, {"k": key, "f": fp, "s": status,
-                               "r": body_text if body_text is not None else canonical_json(body),
-                               "t": now_iso()})
+    tx.run(_INSERT_SQL, (key, fp, status, body_text if body_text is not None else canonical_json(body),
+                         now_iso()))

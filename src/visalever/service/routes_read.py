@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from visalever.errors import InputError
 from visalever.service import designations as store
-from visalever.service.db import read_conn
+from visalever.service.db import read_tx
 from visalever.service.errors import NotFound, Unavailable, Unprocessable
 from visalever.service.http import json_response, run_db
 from visalever.service.schemas import ErrorOut
@@ -84,9 +84,9 @@ async def country_dossier(request: Request, iso3: str,
     engine = request.app.state.engine
 
     def stored() -> Any:
-        with read_conn(engine) as conn:
-            table = runtime.measures(conn, day) if runtime is not None else None
-            return [d for d in store.list_all(conn) if d.get("iso3") == code], table
+        with read_tx(engine) as tx:
+            table = runtime.measures(tx, day) if runtime is not None else None
+            return [d for d in store.list_all(tx) if d.get("iso3") == code], table
 
     designations, table = await run_db(engine, stored)
     dossier["designations"] = designations
@@ -175,8 +175,8 @@ async def list_designations(request: Request,
     engine = request.app.state.engine
 
     def work() -> Any:
-        with read_conn(engine) as conn:
-            return store.list_all(conn)
+        with read_tx(engine) as tx:
+            return store.list_all(tx)
 
     rows = await run_db(engine, work)
     if iso3:

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import Response
 
 from visalever.service import audit, decisions, designations, quotas
-from visalever.service.auth import Principal, require
-from visalever.service.db import read_conn
+from visalever.service.auth import Principal, authenticate, require
+from visalever.service.db import read_tx
 from visalever.service.errors import Unavailable, Unprocessable
-from visalever.service.http import idempotency_key, idempotent_write, json_response, run_db
+from visalever.service.http import idempotency_key, idempotent_write, json_response, parse_body, run_db
 from visalever.service.schemas import (
     AuditVerification,
     DecisionOut,
@@ -37,15 +37,19 @@ def _runtime(request: Request) -> Any:
 
 
 @router.post("/decisions", response_model=DecisionOut, responses=ERRORS, tags=["decisions"],
-             summary="Decide one visa application (consumes a quota unit when it proceeds under a cap)")
-async def post_decision(request: Request, body: DecisionRequest,
-                        principal: Annotated[Principal, Depends(require("decisions.create"))]) -> Response:
+             summary="Decide one visa application (consumes a quota unit when it proceeds under a cap)",
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": {"$ref": "#/components/schemas/DecisionRequest"}}}}})
+async def post_decision(request: Request) -> Response:
+    """The hot path: body parsed and validated by pydantic-core straight from bytes, no dependency graph."""
+    principal = authenticate(request, "decisions.create")
     key = idempotency_key(request)
+    body = parse_body(DecisionRequest, await request.body())
     runtime = _runtime(request)
     engine = request.app.state.engine
-    status, data, text = await run_db(
+    status, text = await run_db(
         engine, lambda: decisions.decide_and_record(engine, runtime, body, key, principal.token_id))
-    return json_response(data, status, text or None)
+    return json_response(None, status, text)
 
 
 @router.get("/decisions/{decision_id}", response_model=DecisionOut, responses=ERRORS, tags=["decisions"])
@@ -54,10 +58,10 @@ async def get_decision(request: Request, decision_id: str,
     engine = request.app.state.engine
 
     def work() -> Any:
-        with read_conn(engine) as conn:
-            return decisions.get(conn, decision_id)
+        with read_tx(engine) as tx:
+            return decisions.get(tx, decision_id)
 
-    return json_response(await run_db(engine, work))
+    return json_response(None, 200, await run_db(engine, work))
 
 
 @router.post("/quotas", status_code=201, response_model=QuotaOut, responses=ERRORS, tags=["quotas"])
@@ -67,7 +71,7 @@ async def post_quota(request: Request, body: QuotaRequest,
     engine = request.app.state.engine
     status, data = await run_db(engine, lambda: idempotent_write(
         engine, key, "POST", "/v1/quotas", body.model_dump(mode="json"), 201,
-        lambda conn: quotas.create(conn, body, principal.token_id)))
+        lambda tx: quotas.create(tx, body, principal.token_id)))
     return json_response(data, status)
 
 
@@ -77,8 +81,8 @@ async def get_quota(request: Request, quota_id: str,
     engine = request.app.state.engine
 
     def work() -> Any:
-        with read_conn(engine) as conn:
-            return quotas.get(conn, quota_id)
+        with read_tx(engine) as tx:
+            return quotas.get(tx, quota_id)
 
     return json_response(await run_db(engine, work))
 
@@ -104,7 +108,7 @@ async def post_designation(
     engine = request.app.state.engine
     status, data = await run_db(engine, lambda: idempotent_write(
         engine, key, "POST", "/v1/designations", clean, 201,
-        lambda conn: designations.create(conn, clean, principal.token_id)))
+        lambda tx: designations.create(tx, clean, principal.token_id)))
     return json_response(data, status)
 
 
@@ -121,10 +125,10 @@ async def patch_designation(
         raise Unprocessable("id: the id of a designation cannot be changed")
     engine = request.app.state.engine
 
-    def action(conn: Any) -> Any:
-        current = designations.get(conn, designation_id)
+    def action(tx: Any) -> Any:
+        current = designations.get(tx, designation_id)
         merged = runtime.validate_designation({**current, **body})
-        return designations.replace(conn, designation_id, merged, body, principal.token_id)
+        return designations.replace(tx, designation_id, merged, body, principal.token_id)
 
     status, data = await run_db(engine, lambda: idempotent_write(
         engine, key, "PATCH", f"/v1/designations/{designation_id}", body, 200, action))
@@ -138,7 +142,7 @@ async def get_audit_verify(request: Request,
     engine = request.app.state.engine
 
     def work() -> Any:
-        with read_conn(engine) as conn:
-            return audit.verify(conn).as_dict()
+        with read_tx(engine) as tx:
+            return audit.verify(tx).as_dict()
 
     return json_response(await run_db(engine, work))

@@ -13,10 +13,10 @@ import threading
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection
 
 from visalever.errors import InputError
 from visalever.service import designations as store
+from visalever.service.db import Tx
 from visalever.service.errors import Unprocessable
 from visalever.service.schemas import DecisionRequest
 
@@ -40,6 +40,7 @@ class PolicyRuntime:
         self._lock = threading.Lock()
         self._version: int | None = None
         self._designations: Any = None
+        self._dumps: dict[int, tuple[Any, Any]] = {}
 
     @property
     def jurisdiction(self) -> str:
@@ -66,9 +67,9 @@ class PolicyRuntime:
             raise Unprocessable(str(err)) from None
         return designation.model_dump(mode="json")
 
-    def designations_for(self, conn: Connection) -> Any:
+    def designations_for(self, tx: Tx) -> Any:
         """The stored designations as the engine's `DesignationSet`, refreshed when the version moved."""
-        current = store.version(conn)
+        current = store.version(tx)
         if current == self._version:
             return self._designations
         with self._lock:
@@ -76,39 +77,63 @@ class PolicyRuntime:
                 from visalever.policy.models import Designation
                 from visalever.policy.resolve import DesignationSet
 
-                stored = [Designation.model_validate(b) for b in store.list_all(conn)]
+                stored = [Designation.model_validate(b) for b in store.list_all(tx)]
                 stored = [d for d in stored if d.jurisdiction == self.base_policy.jurisdiction]
                 self._designations = DesignationSet(stored)
                 self._version = current
         return self._designations
 
-    def measures(self, conn: Connection, as_of: Any) -> Any:
+    def measures(self, tx: Tx, as_of: Any) -> Any:
         """The engine's measures table on `as_of` with the stored designations."""
         from visalever.policy import resolve
 
-        return resolve(self.base_policy, as_of, designations=self.designations_for(conn))
+        return resolve(self.base_policy, as_of, designations=self.designations_for(tx))
 
     @property
     def designations_version(self) -> int | None:
         """The version of the designations currently applied in this process."""
         return self._version
 
-    def decide(self, conn: Connection, req: DecisionRequest) -> dict[str, Any]:
+    def decide(self, tx: Tx, req: DecisionRequest) -> dict[str, Any]:
         """The engine's Decision for `req` as a JSON-ready dict (decision_id filled in by the caller)."""
         from visalever.policy import Application, decide
 
         policy = self.base_policy
-        designations = self.designations_for(conn)
+        designations = self.designations_for(tx)
         unknown = [e for e in req.exemptions if e not in policy.exemptions]
         if unknown:
             known = ", ".join(sorted(policy.exemptions)) or "none"
             raise Unprocessable(f"exemptions: unknown exemption {unknown[0]!r} (this policy knows: {known})")
-        application = Application(application_id=req.application_id, nationality=req.nationality,
-                                  category=req.category, application_date=req.application_date,
-                                  priority_service=req.priority_service, exemptions=list(req.exemptions))
-        decision = decide(application, policy, designations=designations)
-        body = decision.model_dump(mode="json")
-        body.pop("decision_id", None)
-        body.pop("application_id", None)
-        body["policy"]["designations_version"] = str(self._version)
-        return body
+        application = Application.model_construct(
+            application_id=req.application_id, nationality=req.nationality, category=req.category,
+            application_date=req.application_date, priority_service=req.priority_service,
+            exemptions=list(req.exemptions), visa_class=None, applicant_group=None)
+        return self._to_json(decide(application, policy, designations=designations))
+
+    def _cached_dump(self, obj: Any) -> Any:
+        """model_dump(mode="json") of an immutable engine object, cached by identity (reasons and policy
+        references are shared by every decision of a measures-table row)."""
+        hit = self._dumps.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        dumped = obj.model_dump(mode="json")
+        if len(self._dumps) > 50_000:
+            self._dumps.clear()
+        self._dumps[id(obj)] = (obj, dumped)
+        return dumped
+
+    def _to_json(self, d: Any) -> dict[str, Any]:
+        """The Decision as plain JSON values, without re-validating or re-dumping shared parts."""
+        policy = self._cached_dump(d.policy)
+        return {
+            "outcome": d.outcome,
+            "fee": {"amount": d.fee.amount, "currency": d.fee.currency},
+            "surcharge": {"amount": d.surcharge.amount, "currency": d.surcharge.currency},
+            "earliest_decision_date": d.earliest_decision_date.isoformat() if d.earliest_decision_date else None,
+            "decision_due_by": d.decision_due_by.isoformat() if d.decision_due_by else None,
+            "multiple_entry_allowed": d.multiple_entry_allowed,
+            "priority_service_allowed": d.priority_service_allowed,
+            "quota": d.quota,
+            "reasons": [self._cached_dump(r) for r in d.reasons],
+            "policy": policy,
+        }

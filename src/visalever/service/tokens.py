@@ -10,11 +10,11 @@ import secrets
 import threading
 import time
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from visalever.errors import InputError
 from visalever.service.clock import now_iso, sha256_hex
-from visalever.service.db import write_tx
+from visalever.service.db import read_tx, write_tx
 
 ROLES = ("viewer", "caseworker", "analyst", "policy_admin", "auditor")
 TOKEN_PREFIX = "vl_"
@@ -31,12 +31,9 @@ def create_token(engine: Engine, role: str, label: str | None = None) -> str:
         raise InputError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}", location="--role")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = "tok_" + secrets.token_hex(8)
-    with write_tx(engine) as conn:
-        conn.execute(
-            text("INSERT INTO tokens (token_id, token_hash, role, label, created_at) "
-                 "VALUES (:i, :h, :r, :l, :t)"),
-            {"i": token_id, "h": hash_token(token), "r": role, "l": label, "t": now_iso()},
-        )
+    with write_tx(engine) as tx:
+        tx.run("INSERT INTO tokens (token_id, token_hash, role, label, created_at) VALUES (?, ?, ?, ?, ?)",
+               (token_id, hash_token(token), role, label, now_iso()))
     return token
 
 
@@ -60,10 +57,8 @@ class TokenCache:
             hit = self._entries.get(digest)
         if hit is not None and hit[0] > now and hit[1] is not None:
             return hit[1]
-        with self._engine.connect() as conn:
-            row = conn.execute(
-                text("SELECT token_id, role FROM tokens WHERE token_hash = :h"), {"h": digest}
-            ).first()
+        with read_tx(self._engine) as tx:
+            row = tx.first("SELECT token_id, role FROM tokens WHERE token_hash = ?", (digest,))
         value = (row[0], row[1]) if row else None
         if value is not None:  # only positive answers are cached: a new token works at once
             with self._lock:
