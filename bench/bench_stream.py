@@ -81,8 +81,11 @@ def main() -> int:
     for n in scales:
         cmd = [sys.executable, __file__, "--one", str(n), "--batch", str(args.batch), "--policy", args.policy,
                "--as-of", args.as_of, "--seed", str(args.seed)]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-        r = json.loads(out)
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            print(f"{n:,} records: run failed:\n{proc.stderr[-2000:]}")
+            return 1
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
         growth = f"{r['wall_s'] / prev:.1f}x" if prev else "-"
         prev = r["wall_s"]
         ok &= r["peak_mb"] < 2048 and r["records"] == n
