@@ -14,7 +14,7 @@ import polars as pl
 
 from visalever.errors import InputError
 from visalever.policy.loader import Policy
-from visalever.policy.models import OUTCOME_SEVERITY
+from visalever.policy.models import CATEGORIES, OUTCOME_SEVERITY
 from visalever.policy.resolve import FIELD_COLUMNS, ROW_FIELDS, resolve
 
 OUTPUT_COLUMNS = (
@@ -63,37 +63,57 @@ def replay(
         frame = frame.collect()
     _check(frame, policy)
     table = resolve(policy, as_of, contexts, designations)
-    measures = table.frame.select(
-        pl.col("iso3").alias("__iso3"),
-        pl.col("category").alias("__category"),
-        *[pl.col(c).alias(f"__m_{c}") for c in ROW_FIELDS],
-        *[pl.col(f"base_{c}").alias(f"__b_{c}") for c in ROW_FIELDS],
-        pl.col("scoped_outcome").alias("__s_outcome"),
-        pl.col("scoped_visa_classes").alias("__s_classes"),
-        pl.col("scoped_groups").alias("__s_groups"),
-    )
-    cat_dtype = frame.schema["category"]
-    nat_dtype = frame.schema["nationality"]
-    measures = measures.with_columns(pl.col("__iso3").cast(nat_dtype), pl.col("__category").cast(cat_dtype))
-    joined = frame.join(
-        measures,
-        left_on=["nationality", "category"],
-        right_on=["__iso3", "__category"],
-        how="left",
-        coalesce=True,
-    )
-    if joined.get_column("__m_outcome").null_count():
-        bad = (
-            joined.filter(pl.col("__m_outcome").is_null())
-            .select("application_id", "nationality", "category")
-            .row(0)
+    # The join is a gather: (nationality, category) -> row number via Enum codes (no string hash join).
+    measures = table.frame
+    codes = sorted(set(measures.get_column("iso3").to_list()))
+    cats = list(CATEGORIES)
+    order = {
+        (c, k): i
+        for i, (c, k) in enumerate(
+            zip(measures["iso3"].to_list(), measures["category"].to_list(), strict=True)
         )
+    }
+    perm = [order.get((c, k)) for c in codes for k in cats]
+    measures = measures[perm] if None not in perm else measures
+    nat_idx = pl.col("nationality").cast(pl.String).cast(pl.Enum(codes), strict=False).to_physical()
+    cat_idx = pl.col("category").cast(pl.String).cast(pl.Enum(cats), strict=False).to_physical()
+    key = frame.select((nat_idx.cast(pl.Int64) * len(cats) + cat_idx.cast(pl.Int64)).alias("k")).get_column(
+        "k"
+    )
+    if key.null_count():
+        bad = frame.filter(key.is_null()).select("application_id", "nationality", "category").row(0)
         raise InputError(
             f"application {bad[0]!r}: unknown nationality {bad[1]!r} or category {bad[2]!r}", location="frame"
         )
+    has_ex = "exemptions" in frame.columns and bool(policy.exemptions)
+    has_scoped = measures.get_column("scoped_outcome").null_count() < measures.height
+    # Columns constant over the table become literals, not 3.5M-row gathers.
+    cols: dict[str, pl.Series] = {f"__m_{c}": measures.get_column(c) for c in ROW_FIELDS}
+    if has_ex:
+        cols.update({f"__b_{c}": measures.get_column(f"base_{c}") for c in ROW_FIELDS})
+    if has_scoped:
+        cols.update(
+            {
+                "__s_outcome": measures.get_column("scoped_outcome"),
+                "__s_classes": measures.get_column("scoped_visa_classes"),
+                "__s_groups": measures.get_column("scoped_groups"),
+            }
+        )
+    exprs = []
+    for name, s in cols.items():
+        if s.n_unique() == 1:
+            exprs.append(pl.lit(s[0], dtype=s.dtype).alias(name))
+        else:
+            exprs.append(s.gather(key).alias(name))
+    if not has_scoped:
+        exprs += [
+            pl.lit(None, dtype=pl.String).alias("__s_outcome"),
+            pl.lit(None, dtype=pl.List(pl.String)).alias("__s_classes"),
+            pl.lit(None, dtype=pl.List(pl.String)).alias("__s_groups"),
+        ]
+    joined = frame.with_columns(exprs)
 
     # which exemptable fields each record is exempt from
-    has_ex = "exemptions" in frame.columns and bool(policy.exemptions)
     exempt: dict[str, pl.Expr] = {}
     for f in FIELD_COLUMNS:
         ids = sorted(e for e, ex in policy.exemptions.items() if f in ex.exempt_from)
@@ -110,7 +130,8 @@ def replay(
     vals: dict[str, pl.Expr] = {c: pl.col(f"__m_{c}") for c in ROW_FIELDS}
     for f, cols in FIELD_COLUMNS.items():
         for c in cols:
-            vals[c] = pl.when(exempt[f]).then(pl.col(f"__b_{c}")).otherwise(pl.col(f"__m_{c}"))
+            if has_ex:
+                vals[c] = pl.when(exempt[f]).then(pl.col(f"__b_{c}")).otherwise(pl.col(f"__m_{c}"))
 
     sev = {k: v for k, v in OUTCOME_SEVERITY.items()}
     visa_class = pl.col("visa_class") if "visa_class" in frame.columns else pl.lit(None, dtype=pl.String)
