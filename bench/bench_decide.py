@@ -54,7 +54,8 @@ def main() -> None:
     cold_us = _median_us(cold, 20)
     print(f"decide (warm, median of 20000): {d_us:.1f} us/call")
     print(
-        f"resolve without cache (baseline, median of 20): {cold_us / 1000:.1f} ms -> cache ratio {cold_us / d_us:.0f}x"
+        f"resolve without cache (baseline, median of 20): {cold_us / 1000:.1f} ms; "
+        f"cache ratio {cold_us / d_us:.0f}x"
     )
 
     rng = np.random.default_rng(2025)
@@ -82,7 +83,8 @@ def main() -> None:
     loop_s = per_record * n
     print(f"replay {n:,} rows: {replay_s:.3f} s ({out.height:,} rows out)")
     print(
-        f"decide per record incl. Application validation (20,000 sampled, extrapolated to {n:,}): {loop_s:.1f} s"
+        f"decide per record incl. Application validation "
+        f"(20,000 sampled, extrapolated to {n:,}): {loop_s:.1f} s"
     )
     print(f"replay speed-up vs decide loop: {loop_s / replay_s:.0f}x")
 
