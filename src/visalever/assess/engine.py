@@ -7,6 +7,7 @@ second); only the per-country explanation (reasons, coverage, confidence) is a P
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -70,6 +71,7 @@ class _Explainer:
         self.scored_refs = sorted(set().union(*(self.compiled[n].refs for n in params.specs)))
         self.tier_min = dict(params.tiers)
 
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one explainer per run, few distinct indicators
     def gap_note(self, indicator: str) -> str:
         best = ""
         for prefix, _note in self.cfg.known_gaps.items():

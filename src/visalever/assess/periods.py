@@ -9,19 +9,27 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from visalever.errors import InputError
 
 _PATTERN = re.compile(r"^(?P<fy>FY)?(?P<year>\d{4})(?:Q(?P<q>[1-4]))?$")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Period:
     """A calendar year, a calendar quarter or a (US federal) fiscal year."""
 
     year: int
     quarter: int | None = None
     fiscal: bool = False
+
+    def sort_key(self) -> tuple[bool, int, int]:
+        """Chronological within a kind; a year sorts before its quarters."""
+        return (self.fiscal, self.year, self.quarter or 0)
+
+    def __lt__(self, other: Period) -> bool:
+        return self.sort_key() < other.sort_key()
 
     @property
     def kind(self) -> str:
@@ -47,6 +55,7 @@ class Period:
         return dt.date(self.year, 12, 31)
 
 
+@lru_cache(maxsize=4096)
 def parse_period(text: str) -> Period:
     """Parse a period string; raise `InputError` naming the field otherwise."""
     m = _PATTERN.match(str(text).strip())
@@ -57,6 +66,7 @@ def parse_period(text: str) -> Period:
     return Period(int(m.group("year")), int(m.group("q")) if m.group("q") else None, bool(m.group("fy")))
 
 
+@lru_cache(maxsize=8192)
 def shift(text: str, years: int) -> str:
     return str(parse_period(text).shift_years(years))
 
