@@ -190,26 +190,37 @@
       agreements: `/v1/agreements?jurisdiction=${j}&as_of=${encodeURIComponent(day)}`,
       designations: "/v1/designations",
       visas: `/v1/indicators?jurisdiction=${j}&indicator=${encodeURIComponent(VISA_INDICATOR[j])}`,
-      assessments: `/v1/assessments?jurisdiction=${j}&as_of=${encodeURIComponent(day)}`,
     };
     for (const url of Object.values(urls)) VL.setTwin(url.split("?")[0], url);
     VL.replaceQuery({ as_of: day, layer: layer(), jurisdiction: j });
     try {
       const assessed = await hasEndpoint("/v1/assessments");
       if (!assessed) VL.dropTwin("/v1/assessments");
-      const [geo, countries, agreements, designations, visas, assessments] = await Promise.all([
+      const [geo, countries, agreements, designations, visas] = await Promise.all([
         geojson ? Promise.resolve(geojson) : loadGeometry(),
         VL.api(urls.countries), VL.api(urls.agreements), VL.api(urls.designations), VL.api(urls.visas),
-        assessed ? VL.api(urls.assessments) : Promise.resolve([]),
       ]);
+      // The assessment is per period: the as-of year, capped at the latest year the jurisdiction publishes.
+      let assessments = [];
+      if (assessed) {
+        const years = VL.asList(visas, ["indicators"]).map((o) => annualYear(o.period)).filter((y) => y !== null);
+        const year = Math.min(Number(day.slice(0, 4)), years.length ? Math.max(...years) : Number(day.slice(0, 4)));
+        urls.assessments = `/v1/assessments?jurisdiction=${j}&period=${j === "us" ? "FY" : ""}${year}`;
+        VL.setTwin("/v1/assessments", urls.assessments);
+        assessments = await VL.api(urls.assessments);
+      }
       if (!assessed) VL.note("Assessed tiers: the assessment endpoint is not available on this server.", "warning");
       geojson = geo;
       const jDesignations = VL.asList(designations, ["designations"]).filter((d) => !d.jurisdiction || d.jurisdiction === j);
       rows = compose(VL.asList(countries, ["countries"]), VL.asList(agreements, ["agreements"]), jDesignations,
         VL.asList(visas, ["indicators", "observations"]), VL.asList(assessments, ["assessments"]), day);
-      VL.surfaceNotes(assessments);
+      if (assessed && assessments.method) {
+        VL.note(`Assessed tiers (period ${assessments.period}): ${assessments.method.title || "analyst assessment"}. ` +
+          "An assessment recommends; only a designation (a legal act) changes what applicants face.", "assessment");
+      }
       drawMap();
       drawTable({ as_of: day, jurisdiction: j, sources: urls, countries: rows });
+      if (assessed) subtitle.textContent += layer() === "tier" ? ` (assessment period ${assessments.period})` : "";
       document.body.dataset.loaded = "true";
     } catch (err) {
       VL.error(err.message);
