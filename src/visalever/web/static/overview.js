@@ -98,7 +98,7 @@
       const n = Math.max(categories.length, 1);
       // Discrete steps of the Okabe-Ito palette, one band per category.
       const colorscale = [];
-      const NEUTRAL = new Set(["none recorded", "not assessed"]);
+      const NEUTRAL = new Set(["none recorded", "not assessed", "insufficient_data"]);
       let used = 0;
       categories.forEach((category, i) => {
         const colour = NEUTRAL.has(category) ? "#d0d0d0" : VL.PALETTE[used++ % VL.PALETTE.length];
