@@ -132,3 +132,7 @@ def test_api_job_returns_id_progress_and_result() -> None:
     assert set(job["result"]["totals"]["visas_not_issued"]) == {"p5", "p50", "p95"}
     assert client.get("/v1/simulations/nope").status_code == 404
     assert client.post("/v1/simulations", json={"policy": "x", "draws": 0}).status_code == 422
+    unknown = client.post("/v1/simulations", json={"policy": "no-such-policy"})
+    assert unknown.status_code == 422 and "no-such-policy" in unknown.json()["detail"]
+    not_yaml = client.post("/v1/simulations", json={"policy": "/etc/passwd"})
+    assert not_yaml.status_code == 422 and ".yaml" in not_yaml.json()["detail"]

@@ -22,9 +22,27 @@ router = APIRouter(tags=["simulations"])
 SHORT_RUN_WAIT_SECONDS = 2.0
 
 
+def _check_policies(request: SimulationRequest) -> None:
+    """Refuse unknown policies and non-YAML paths at once (422, one line), before any job starts."""
+    from visalever import policy as law
+    from visalever.errors import InputError
+
+    for field in ("baseline", "policy"):
+        ref = getattr(request, field)
+        looks_like_path = "/" in ref or "\\" in ref or ref.endswith((".yaml", ".yml"))
+        if looks_like_path and not ref.endswith((".yaml", ".yml")):
+            detail = f"{field}: a reform file must be a .yaml file: {ref!r}"
+            raise HTTPException(status_code=422, detail=detail)
+        try:
+            law.load_policy(ref)
+        except InputError as err:
+            raise HTTPException(status_code=422, detail=f"{field}: {err}") from None
+
+
 @router.post("/v1/simulations", status_code=202)
 def create_simulation(request: SimulationRequest) -> JSONResponse:
     """Start a simulation; the answer carries the job id, and the result when it finished quickly."""
+    _check_policies(request)
     job = RUNNER.submit(
         request.model_dump(mode="json"),
         lambda progress: simulate(request, progress=progress),
