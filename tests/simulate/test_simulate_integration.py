@@ -136,3 +136,22 @@ def test_api_job_returns_id_progress_and_result() -> None:
     assert unknown.status_code == 422 and "no-such-policy" in unknown.json()["detail"]
     not_yaml = client.post("/v1/simulations", json={"policy": "/etc/passwd"})
     assert not_yaml.status_code == 422 and ".yaml" in not_yaml.json()["detail"]
+
+
+def test_own_behaviour_file_is_used(tmp_path) -> None:
+    import yaml
+
+    from visalever.simulate.behaviour import default_behaviour_path
+
+    raw = yaml.safe_load(default_behaviour_path().read_text())
+    for name in ("surcharge_elasticity", "slowdown_response_per_30_days"):
+        raw["parameters"][name].update(central=0.0, low=0.0, high=0.0, by_category={})
+    beh = tmp_path / "no-response.yaml"
+    beh.write_text(yaml.safe_dump(raw))
+    reform = tmp_path / "pak-surcharge.yaml"
+    reform.write_text(REFORM)
+    doc = _run("--policy", str(reform), "--behaviour", str(beh), "--format", "json")
+    pak = next(c for c in doc["countries"] if c["iso3"] == "PAK")
+    assert pak["visas_not_issued"] == pytest.approx(0.0)  # no demand response: every visa still issued
+    assert pak["surcharge_revenue"] > 0
+    assert doc["metadata"]["behaviour_file"] == str(beh)

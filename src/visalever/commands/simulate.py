@@ -39,9 +39,13 @@ def register(app: typer.Typer) -> None:
         as_of: Annotated[str | None, typer.Option("--as-of", help="Date the law is read at.")] = None,
         fmt: Annotated[Format, typer.Option("--format", help="table, json or csv.")] = Format.table,
         limit: Annotated[int, typer.Option("--limit", help="Countries shown in the table.")] = 25,
+        behaviour: Annotated[
+            str | None, typer.Option("--behaviour", help="Own behaviour YAML (default: the packaged one).")
+        ] = None,
     ) -> None:
         """Simulate a reform against a baseline policy on real flows (bands with --draws > 1)."""
         from visalever.errors import InputError
+        from visalever.simulate.behaviour import load_behaviour
         from visalever.simulate.outputs import flat_rows, table_rows
         from visalever.simulate.run import SimulationRequest, simulate
 
@@ -58,6 +62,7 @@ def register(app: typer.Typer) -> None:
             )
         except ValueError as err:
             raise InputError(str(err).splitlines()[0]) from None
+        beh = load_behaviour(behaviour) if behaviour else None
         long_run = microdata or draws >= 2_000
         if long_run:
             from rich.console import Console
@@ -69,10 +74,11 @@ def register(app: typer.Typer) -> None:
             ) as bar:
                 task = bar.add_task("simulating", total=1.0)
                 doc = simulate(
-                    request, progress=lambda f, msg: bar.update(task, completed=f, description=msg)
+                    request, behaviour=beh,
+                    progress=lambda f, msg: bar.update(task, completed=f, description=msg),
                 )
         else:
-            doc = simulate(request)
+            doc = simulate(request, behaviour=beh)
         if fmt == Format.json:
             emit_json(doc)
         elif fmt == Format.csv:

@@ -37,7 +37,8 @@ def _latest(obs: pl.DataFrame, indicator: str, year: str, jurisdiction: str) -> 
     return (
         rows.sort("period")
         .group_by("iso3")
-        .agg(pl.col("value").last(), pl.col("period").last(), pl.col("unit").last())
+        .agg(pl.col("value").last(), pl.col("period").last(), pl.col("unit").last(),
+             pl.col("source").last() if "source" in rows.columns else pl.lit(None, pl.String).alias("source"))
     )
 
 
@@ -69,6 +70,8 @@ def people_not_returned(
         .alias("not_returned")
     )
     values = frame["not_returned"].cast(pl.Float64).fill_null(float("nan")).to_numpy()
+    used = [t for t in (claims, rate, total, port) if "source" in t.columns]
+    sources = sorted({s for t in used for s in t["source"].drop_nulls().to_list()})
     covered = int(np.sum(~np.isnan(values)))
     note = {
         "definition": DENOMINATOR_DEFINITION,
@@ -76,6 +79,7 @@ def people_not_returned(
             "asylum.claims", "asylum.initial_grant_rate", "returns.total", "returns.refused_at_port"
         ],
         "countries_with_denominator": covered,
+        "sources": sources,
         "leverage": "visas_not_issued / people_not_returned (visas withheld per person not returned)",
     }
     return values, note

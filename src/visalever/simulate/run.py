@@ -219,7 +219,7 @@ def simulate(
         "currency": base_cells.currency,
         "policies": policies,
         "synthetic": synthetic_info,
-        "data_sources": flows.sources,
+        "data_sources": sorted(set(flows.sources) | set(denominator.get("sources", []))),
         "attribution": ATTRIBUTION_UK if request.jurisdiction == "uk" else None,
         "baseline_gap": flows.gap_report(),
         "leverage_denominator": denominator,
