@@ -51,7 +51,8 @@ def test_backtest_command_covers_every_act(jurisdiction: str) -> None:
 
     if not any(c.name == "backtest" for c in app.registered_commands):
         missing("`visalever backtest` command (commands/assess.py)")
-    result = CliRunner().invoke(app, ["backtest", "--jurisdiction", jurisdiction, "--format", "json"])
+    args = ["backtest", "--jurisdiction", jurisdiction, "--format", "json", "--no-write"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     text = json.dumps(json.loads(result.stdout))
     for act in load_config(jurisdiction).backtest.acts:

@@ -49,12 +49,16 @@ def _with_period_parts(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def periods_with_data(obs: pl.DataFrame, cfg: AssessmentConfig, kind: str = "annual") -> list[str]:
-    """Periods of a kind with any country observation, oldest first."""
+    """Periods of a kind with any country observation, oldest first.
+
+    "annual" means any whole year, calendar or US fiscal: a jurisdiction publishes one or the other.
+    """
     rows = jurisdiction_rows(obs, cfg)
     out = []
     for p in rows.get_column("period").unique().to_list():
         try:
-            if parse_period(p).kind == kind:
+            pk = parse_period(p).kind
+            if pk == kind or (kind == "annual" and pk == "fiscal"):
                 out.append(p)
         except Exception:  # noqa: BLE001 - unknown period formats are not ours to judge here
             continue

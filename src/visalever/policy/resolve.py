@@ -347,8 +347,10 @@ def resolve_rows(
                     if scoped is None or OUTCOME_SEVERITY[new.outcome] > OUTCOME_SEVERITY[scoped.outcome]:
                         scoped = new
                     continue
-                for fname in _apply(values, effects, policy, as_of, ctx, key):
-                    reasons.append((fname, reason))
+                fields = list(_apply(values, effects, policy, as_of, ctx, key))
+                # A measure with no field effect (e.g. suspending a document waiver) still binds the
+                # caseworker: it is explained under the pseudo-field "procedure".
+                reasons.extend((fname, reason) for fname in fields or ["procedure"])
             if values["surcharge_amount"] is None:
                 values["surcharge_amount"] = 0.0
             rows[(iso3, category)] = Row(iso3, category, values, base_vals, reasons, tier_id, scoped, mids)

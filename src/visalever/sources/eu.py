@@ -96,7 +96,7 @@ def read_eurostat_illegal(root: Path, res: ReadResult) -> None:
     df = raw.select(
         pl.col("citizen").alias("label"),
         pl.col("year").alias("period"),
-        pl.lit("illegally_present").alias("indicator"),
+        pl.lit("illegally_present.total").alias("indicator"),
         pl.col(raw.columns[4]).cast(pl.Float64, strict=False).alias("value"),
     )
     agg = aggregate_by_nationality(
