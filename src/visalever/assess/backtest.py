@@ -78,9 +78,8 @@ def backtest(
             )
         # Acts decades apart (US 2001-2025) often have no scored year inside the window: the latest
         # scored period published before the act is reported too, with how stale it was.
-        scored_before = [
-            p for p in periods if scored_counts[p] > 0 and available_on(p, cfg.publication_lag_days) <= act.date
-        ]
+        lag = cfg.publication_lag_days
+        scored_before = [p for p in periods if scored_counts[p] > 0 and available_on(p, lag) <= act.date]
         latest_scored = None
         if scored_before:
             lp = scored_before[-1]
