@@ -55,16 +55,49 @@ def _record(tx: Tx, runtime: PolicyRuntime, req: DecisionRequest, request_text: 
     decision["quota_ledger"] = quota_info or None
     body_text = canonical_json(decision)
     policy = decision["policy"]
-    tx.run(_INSERT_SQL, (decision_id, req.application_id, req.nationality, req.category,
-                         tx.date(req.application_date), decision["outcome"], quota_id, policy["id"],
-                         policy["revision"], key, token_id, now_iso(), body_text))
+    now = now_iso()
+    decision_row = (decision_id, req.application_id, req.nationality, req.category, tx.date(req.application_date),
+                    decision["outcome"], quota_id, policy["id"], policy["revision"], key, token_id, now, body_text)
     # canonical JSON of {"decision": ..., "idempotency_key": ..., "input": ...} built from texts we have
     payload_text = (f'{{"decision":{body_text},"idempotency_key":{json.dumps(key, ensure_ascii=False)},'
                     f'"input":{request_text}}}')
+    if tx.dialect == "postgresql":
+        _write_pg(tx, decision_row, payload_text, key, fp, body_text, now, token_id)
+        return 200, body_text
+    tx.run(_INSERT_SQL, decision_row)
     audit.append(tx, "decision", decision_id, token_id, payload_text=payload_text)
     if key is not None:
         idempotency.remember(tx, key, fp, 200, None, body_text)
     return 200, body_text
+
+
+_PG_HEAD_SQL = ("UPDATE counters SET value = value + 1 WHERE name = 'audit_head' "
+                "RETURNING value, text_value")
+_PG_WRITE_SQL = (
+    "WITH d AS (" + _INSERT_SQL + "), "
+    "a AS (INSERT INTO audit_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, entry_hash) "
+    "VALUES (?, ?, 'decision', ?, ?, ?, ?, ?))"
+    " UPDATE counters SET text_value = ? WHERE name = 'audit_head'"
+)
+_PG_WRITE_KEY_SQL = _PG_WRITE_SQL.replace(
+    "UPDATE counters", ", i AS (INSERT INTO idempotency_keys (idem_key, fingerprint, status_code, response, "
+    "created_at) VALUES (?, ?, 200, ?, ?)) UPDATE counters")
+
+
+def _write_pg(tx: Tx, decision_row: tuple[Any, ...], payload_text: str, key: str | None, fp: str,
+              body_text: str, now: str, token_id: str | None) -> None:
+    """PostgreSQL: lock the audit chain head by incrementing it (UPDATE ... RETURNING holds the row lock
+    until commit, serialising appends), then write decision, audit entry, idempotency key and the new
+    head hash in one data-modifying statement: two round trips while the locks are held, not five."""
+    seq, prev = tx.first(_PG_HEAD_SQL)  # type: ignore[misc]
+    seq = int(seq)
+    decision_id = decision_row[0]
+    digest = audit.entry_hash(prev, seq, now, "decision", decision_id, token_id, payload_text)
+    params: tuple[Any, ...] = (*decision_row, seq, now, decision_id, token_id, payload_text, prev, digest)
+    if key is not None:
+        tx.run(_PG_WRITE_KEY_SQL, (*params, key, fp, body_text, now, digest))
+    else:
+        tx.run(_PG_WRITE_SQL, (*params, digest))
 
 
 def decide_and_record(engine: Engine, runtime: PolicyRuntime, req: DecisionRequest, key: str | None,

@@ -20,6 +20,8 @@ from visalever.service.schemas import QuotaRequest
 _MATCH_SQL = ("SELECT quota_id, quota_limit, used FROM quotas WHERE nationality = ? AND category = ? "
               "AND start_date <= ? AND end_date >= ?")
 _CONSUME_SQL = "UPDATE quotas SET used = used + 1 WHERE quota_id = ? AND used < quota_limit"
+_PG_TAKE_SQL = ("UPDATE quotas SET used = used + 1 WHERE nationality = ? AND category = ? AND start_date <= ? "
+                "AND end_date >= ? AND used < quota_limit RETURNING quota_id, quota_limit, used")
 _COLUMNS = "quota_id, nationality, category, start_date, end_date, quota_limit, used"
 
 
@@ -29,6 +31,18 @@ def consume(tx: Tx, nationality: str, category: str, on: date) -> tuple[str | No
     Returns (quota_id or None when no quota applies, granted, quota summary after the attempt).
     """
     day = tx.date(on)
+    if tx.dialect == "postgresql":
+        # One round trip: the conditional UPDATE takes the row lock (like SELECT ... FOR UPDATE) and
+        # re-checks `used < quota_limit` after waiting for any concurrent holder, so it never over-issues.
+        hit = tx.first(_PG_TAKE_SQL, (nationality, category, day, day))
+        if hit is not None:
+            quota_id, limit, used = hit[0], int(hit[1]), int(hit[2])
+            return quota_id, True, {"quota_id": quota_id, "limit": limit, "used": used,
+                                    "remaining": limit - used}
+        row = tx.first(_MATCH_SQL, (nationality, category, day, day))  # none left, or no quota at all
+        if row is None:
+            return None, True, {}
+        return row[0], False, {"quota_id": row[0], "limit": int(row[1]), "used": int(row[2]), "remaining": 0}
     row = tx.first(_MATCH_SQL + tx.for_update(), (nationality, category, day, day))
     if row is None:
         return None, True, {}
