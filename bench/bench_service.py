@@ -28,8 +28,8 @@ DAY = "2026-03-10"
 
 
 def _post(url: str, body: dict, token: str) -> dict:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
     with urllib.request.urlopen(req) as resp:
         return json.loads(resp.read())
 
@@ -46,7 +46,8 @@ def measure(server: ServeProcess, plans: list[list[Request]]) -> dict:
         if isinstance(r.body, dict) and "outcome" in r.body:
             outcomes[r.body["outcome"]] = outcomes.get(r.body["outcome"], 0) + 1
     return {"rps": len(results) / elapsed, "p50_ms": percentile(lat, 0.5) * 1000,
-            "p99_ms": percentile(lat, 0.99) * 1000, "errors": len(bad), "n": len(results), "outcomes": outcomes}
+            "p99_ms": percentile(lat, 0.99) * 1000, "errors": len(bad), "n": len(results),
+            "outcomes": outcomes}
 
 
 def scenario(label: str, db_url: str, args: argparse.Namespace) -> list[dict]:
@@ -55,8 +56,9 @@ def scenario(label: str, db_url: str, args: argparse.Namespace) -> list[dict]:
     with ServeProcess(db_url, workers=args.workers, policy=args.policy) as server:
         cw = create_token(db_url, "caseworker")
         admin = create_token(db_url, "policy_admin")
-        _post(server.base_url + "/v1/quotas", {"quota_id": "bench", "nationality": "IND", "category": "work",
-                                               "start": "2026-01-01", "end": "2026-12-31", "limit": 10**9}, admin)
+        quota = {"quota_id": "bench", "nationality": "IND", "category": "work", "start": "2026-01-01",
+                 "end": "2026-12-31", "limit": 10**9}
+        _post(server.base_url + "/v1/quotas", quota, admin)
         per = args.requests // args.clients
         auth = {"Authorization": f"Bearer {cw}"}
 
@@ -65,8 +67,8 @@ def scenario(label: str, db_url: str, args: argparse.Namespace) -> list[dict]:
             for c in range(args.clients):
                 plan = []
                 for i in range(per):
-                    body = {"application_id": f"{tag}-{c}-{i}", "nationality": nationality, "category": "work",
-                            "application_date": DAY}
+                    body = {"application_id": f"{tag}-{c}-{i}", "nationality": nationality,
+                            "category": "work", "application_date": DAY}
                     headers = {**auth, "Idempotency-Key": f"{tag}-{c}-{i}"} if keyed else auth
                     plan.append(Request("POST", "/v1/decisions", body, headers))
                 plans.append(plan)
@@ -98,7 +100,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="visalever-bench-") as tmp:
         rows += scenario("sqlite", f"sqlite:///{tmp}/bench.db", args)
     if not args.no_pg and postgres_bin() is not None:
-        with PostgresServer() as pg:
+        with PostgresServer(fsync=True) as pg:
             rows += scenario("postgresql", pg.create_database("bench"), args)
     print(f"{args.clients} clients, {args.requests} requests per scenario, {args.workers} server worker(s)")
     print(f"{'backend':<11} {'scenario':<22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} errors")

@@ -42,7 +42,8 @@ def _rehash_alter(db: str) -> None:
     from visalever.service.audit import entry_hash
 
     seq, at, kind, subject, actor, payload, prev = run_sql(
-        db, "SELECT seq, recorded_at, kind, subject, actor, payload, prev_hash FROM audit_log WHERE seq = 5")[0]
+        db, "SELECT seq, recorded_at, kind, subject, actor, payload, prev_hash FROM audit_log "
+            "WHERE seq = 5")[0]
     payload = payload.replace("proceed", "invalid")
     run_sql(db, "UPDATE audit_log SET payload = ?, entry_hash = ? WHERE seq = 5",
             (payload, entry_hash(prev, seq, at, kind, subject, actor, payload)))

@@ -6,6 +6,8 @@ import pytest
 from tests.service.helpers import Service, application
 
 GOOD = application("bad-0", "FRA", "work", "2026-03-10")
+DESIGNATION = {"id": "d", "jurisdiction": "uk", "iso3": "AGO", "kind": "warning", "title": "t",
+               "start": "2026-01-01", "sources": [{"title": "t", "instrument": "t"}]}
 CASES = [
     ("malformed JSON", b'{"application_id": "x",', "body"),
     ("not an object", b"[1, 2, 3]", "body"),
@@ -26,11 +28,13 @@ CASES = [
 
 
 def _count(service: Service) -> tuple[int, int]:
-    return (service.sql("SELECT COUNT(*) FROM decisions")[0][0], service.sql("SELECT COUNT(*) FROM audit_log")[0][0])
+    return (service.sql("SELECT COUNT(*) FROM decisions")[0][0],
+            service.sql("SELECT COUNT(*) FROM audit_log")[0][0])
 
 
 @pytest.mark.parametrize(("name", "body", "prop"), CASES, ids=[c[0] for c in CASES])
-def test_decision_body_errors_name_the_property(sqlite_service: Service, name: str, body: object, prop: str) -> None:
+def test_decision_body_errors_name_the_property(sqlite_service: Service, name: str, body: object,
+                                                 prop: str) -> None:
     before = _count(sqlite_service)
     with sqlite_service.client("caseworker") as c:
         if isinstance(body, bytes):
@@ -77,13 +81,9 @@ def test_bad_idempotency_key_and_designation(sqlite_service: Service) -> None:
         r = c.post("/v1/decisions", json=GOOD, headers={"Idempotency-Key": "k" * 201})
         assert r.status_code == 400 and r.json()["error"].startswith("Idempotency-Key")
     with sqlite_service.client("policy_admin") as c:
-        r = c.post("/v1/designations", json={"id": "d", "jurisdiction": "uk", "iso3": "AGO", "kind": "warning",
-                                             "title": "t", "start": "2026-13-01",
-                                             "sources": [{"title": "t", "instrument": "t"}]})
+        r = c.post("/v1/designations", json={**DESIGNATION, "start": "2026-13-01"})
         assert r.status_code == 422 and r.json()["error"].startswith("start")
-        r = c.post("/v1/designations", json={"id": "d", "jurisdiction": "uk", "iso3": "ZZZ", "kind": "warning",
-                                             "title": "t", "start": "2026-01-01",
-                                             "sources": [{"title": "t", "instrument": "t"}]})
+        r = c.post("/v1/designations", json={**DESIGNATION, "iso3": "ZZZ"})
         assert r.status_code == 422 and "iso3" in r.json()["error"]
         r = c.post("/v1/designations", content=b"{nope", headers={"Content-Type": "application/json"})
         assert r.status_code == 422 and r.json()["error"].startswith("body")

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.service.helpers import Service, tokens_for
 from tests.support.servers import ServeProcess
 

@@ -18,7 +18,8 @@ ENDPOINTS = [
     ("GET", "/v1/quotas/roles-q", None, "quotas.read"),
     ("POST", "/v1/designations", {"id": "roles-d", "jurisdiction": "uk", "iso3": "BRA", "kind": "warning",
                                   "title": "test", "start": "2026-01-01",
-                                  "sources": [{"title": "test", "instrument": "test"}]}, "designations.write"),
+                                  "sources": [{"title": "test", "instrument": "test"}]},
+     "designations.write"),
     ("PATCH", "/v1/designations/roles-d", {"note": "amended"}, "designations.write"),
     ("GET", "/v1/audit/verify", None, "audit.read"),
 ]
@@ -31,7 +32,8 @@ def _call(service: Service, method: str, path: str, body: object, headers: dict[
         return c.request(method, path, json=body, headers=headers).status_code
 
 
-@pytest.mark.parametrize(("method", "path", "body", "permission"), ENDPOINTS, ids=[f"{m} {p}" for m, p, *_ in ENDPOINTS])
+@pytest.mark.parametrize(("method", "path", "body", "permission"), ENDPOINTS,
+                         ids=[f"{m} {p}" for m, p, *_ in ENDPOINTS])
 def test_matrix(sqlite_service: Service, method: str, path: str, body: object, permission: str) -> None:
     assert _call(sqlite_service, method, path, body, {}) == 401
     assert _call(sqlite_service, method, path, body, {"Authorization": "Bearer vl_forged"}) == 401

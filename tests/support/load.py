@@ -117,7 +117,8 @@ async def run_load_async(targets: Sequence[tuple[str, int]], plans: Sequence[Seq
     return results
 
 
-def run_load(targets: Sequence[tuple[str, int]], plans: Sequence[Sequence[Request]], **kwargs: Any) -> list[Result]:
+def run_load(targets: Sequence[tuple[str, int]], plans: Sequence[Sequence[Request]],
+             **kwargs: Any) -> list[Result]:
     """Synchronous wrapper around `run_load_async`."""
     return asyncio.run(run_load_async(targets, plans, **kwargs))
 

@@ -25,8 +25,8 @@ def entry_hash(prev_hash: str, seq: int, recorded_at: str, kind: str, subject: s
     return sha256_hex(prev_hash + "\n" + body)
 
 
-_INSERT_SQL = ("INSERT INTO audit_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, entry_hash) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_SQL = ("INSERT INTO audit_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, "
+               "entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 _HEAD_UPDATE_SQL = "UPDATE counters SET value = ?, text_value = ? WHERE name = 'audit_head'"
 
 

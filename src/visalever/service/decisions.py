@@ -40,13 +40,15 @@ def _record(tx: Tx, runtime: PolicyRuntime, req: DecisionRequest, request_text: 
     quota_info = None
     quota_id = None
     if decision["outcome"] == "proceed":
-        quota_id, granted, quota_info = quotas.consume(tx, req.nationality, req.category, req.application_date)
+        quota_id, granted, quota_info = quotas.consume(tx, req.nationality, req.category,
+                                                       req.application_date)
         if quota_id is not None and not granted:
             decision["outcome"] = "quota_exhausted"
             decision["reasons"] = [*decision["reasons"], {
                 "measure": "quota", "source": f"quota:{quota_id}",
                 "legal_reference": None, "evidence": f"used {quota_info['used']} of {quota_info['limit']}",
-                "text": f"The cap {quota_id!r} for {req.nationality} {req.category} applications is fully used.",
+                "text": f"The cap {quota_id!r} for {req.nationality} {req.category} applications "
+                        "is fully used.",
             }]
             decision["earliest_decision_date"] = decision["decision_due_by"] = None
     decision_id = "dec_" + uuid.uuid4().hex
@@ -56,8 +58,9 @@ def _record(tx: Tx, runtime: PolicyRuntime, req: DecisionRequest, request_text: 
     body_text = canonical_json(decision)
     policy = decision["policy"]
     now = now_iso()
-    decision_row = (decision_id, req.application_id, req.nationality, req.category, tx.date(req.application_date),
-                    decision["outcome"], quota_id, policy["id"], policy["revision"], key, token_id, now, body_text)
+    decision_row = (decision_id, req.application_id, req.nationality, req.category,
+                    tx.date(req.application_date), decision["outcome"], quota_id, policy["id"],
+                    policy["revision"], key, token_id, now, body_text)
     # canonical JSON of {"decision": ..., "idempotency_key": ..., "input": ...} built from texts we have
     payload_text = (f'{{"decision":{body_text},"idempotency_key":{json.dumps(key, ensure_ascii=False)},'
                     f'"input":{request_text}}}')

@@ -20,8 +20,8 @@ from visalever.service.errors import Conflict, NotFound
 
 VERSION_SQL = "SELECT value FROM counters WHERE name = 'designations'"
 _BUMP_SQL = "UPDATE counters SET value = value + 1 WHERE name = 'designations'"
-_INSERT_SQL = ("INSERT INTO designations (designation_id, jurisdiction, iso3, body, revision, source, updated_at) "
-               "VALUES (?, ?, ?, ?, 1, ?, ?)")
+_INSERT_SQL = ("INSERT INTO designations (designation_id, jurisdiction, iso3, body, revision, source, "
+               "updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)")
 
 
 def version(tx: Tx) -> int:
@@ -79,7 +79,8 @@ def replace(tx: Tx, designation_id: str, body: dict[str, Any], changes: dict[str
         raise NotFound(f"designation_id: no designation {designation_id!r}")
     tx.run("UPDATE designations SET body = ?, iso3 = ?, jurisdiction = ?, revision = revision + 1, "
            "source = 'api', updated_at = ? WHERE designation_id = ?",
-           (canonical_json(body), body.get("iso3", ""), body.get("jurisdiction", ""), now_iso(), designation_id))
+           (canonical_json(body), body.get("iso3", ""), body.get("jurisdiction", ""), now_iso(),
+            designation_id))
     tx.run(_BUMP_SQL)
     audit.append(tx, "designation.amended", designation_id, actor,
                  {"before": json.loads(row[0]), "changes": changes, "after": body})

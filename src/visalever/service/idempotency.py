@@ -32,7 +32,7 @@ def fingerprint_text(method: str, path: str, body_text: str) -> str:
 
 
 def replay(tx: Tx, key: str, fp: str) -> tuple[int, Any, str] | None:
-    """The stored (status, body, body text) for `key`, None if unseen; Conflict if used for another request."""
+    """The stored (status, body, body text) for `key`; None if unseen; Conflict if used for another body."""
     row = tx.first(_LOOKUP_SQL, (key,))
     if row is None:
         return None

@@ -20,8 +20,9 @@ from visalever.service.schemas import QuotaRequest
 _MATCH_SQL = ("SELECT quota_id, quota_limit, used FROM quotas WHERE nationality = ? AND category = ? "
               "AND start_date <= ? AND end_date >= ?")
 _CONSUME_SQL = "UPDATE quotas SET used = used + 1 WHERE quota_id = ? AND used < quota_limit"
-_PG_TAKE_SQL = ("UPDATE quotas SET used = used + 1 WHERE nationality = ? AND category = ? AND start_date <= ? "
-                "AND end_date >= ? AND used < quota_limit RETURNING quota_id, quota_limit, used")
+_PG_TAKE_SQL = ("UPDATE quotas SET used = used + 1 WHERE nationality = ? AND category = ? "
+                "AND start_date <= ? AND end_date >= ? AND used < quota_limit "
+                "RETURNING quota_id, quota_limit, used")
 _COLUMNS = "quota_id, nationality, category, start_date, end_date, quota_limit, used"
 
 
@@ -75,8 +76,8 @@ def create(tx: Tx, spec: QuotaRequest, actor: str | None) -> dict[str, Any]:
                        f"{spec.category}; one quota per nationality, category and date")
     tx.run("INSERT INTO quotas (quota_id, nationality, category, start_date, end_date, quota_limit, used, "
            "created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
-           (spec.quota_id, spec.nationality, spec.category, tx.date(spec.start), tx.date(spec.end), spec.limit,
-            now_iso()))
+           (spec.quota_id, spec.nationality, spec.category, tx.date(spec.start), tx.date(spec.end),
+            spec.limit, now_iso()))
     out = {"quota_id": spec.quota_id, "nationality": spec.nationality, "category": spec.category,
            "start": spec.start.isoformat(), "end": spec.end.isoformat(), "limit": spec.limit, "used": 0,
            "remaining": spec.limit}

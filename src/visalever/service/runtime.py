@@ -21,6 +21,10 @@ from visalever.service.errors import Unprocessable
 from visalever.service.schemas import DecisionRequest
 
 
+def _iso(day: Any) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
 def _validation_error(err: ValidationError, prefix: str = "") -> Unprocessable:
     from visalever.service.http import validation_message
 
@@ -129,8 +133,8 @@ class PolicyRuntime:
             "outcome": d.outcome,
             "fee": {"amount": d.fee.amount, "currency": d.fee.currency},
             "surcharge": {"amount": d.surcharge.amount, "currency": d.surcharge.currency},
-            "earliest_decision_date": d.earliest_decision_date.isoformat() if d.earliest_decision_date else None,
-            "decision_due_by": d.decision_due_by.isoformat() if d.decision_due_by else None,
+            "earliest_decision_date": _iso(d.earliest_decision_date),
+            "decision_due_by": _iso(d.decision_due_by),
             "multiple_entry_allowed": d.multiple_entry_allowed,
             "priority_service_allowed": d.priority_service_allowed,
             "quota": d.quota,
