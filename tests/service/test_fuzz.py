@@ -35,7 +35,8 @@ def test_no_server_errors(tmp_path, role: str) -> None:  # type: ignore[no-untyp
                "--max-examples", str(MAX_EXAMPLES), "--seed", "7", "--phases", "examples,coverage,fuzzing",
                "--exclude-path-regex", "^/v1/simulations", "--exclude-path-regex", "^/(countries|assets)",
                "--header", f"Authorization: Bearer {tokens[role]}", "--request-timeout", "30", "--no-color"]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp_path)  # caches stay out of the repo
+        # cwd: schemathesis writes a .schemathesis cache in the working directory; keep it out of the repo
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp_path)
         tail = (done.stdout + done.stderr)[-6000:]
         assert done.returncode == 0, tail
         assert "Server error" not in done.stdout, tail
