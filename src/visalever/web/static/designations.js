@@ -13,9 +13,9 @@
   let designations = [];
 
   const TEMPLATE = {
-    id: "uk-XXX-slowdown-YYYY-MM",
+    id: `uk-ISO3-slowdown-${VL.today().slice(0, 7)}`,
     jurisdiction: "uk",
-    iso3: "XXX",
+    iso3: "ISO3",
     kind: "penalty",
     title: "Entry clearance slow-down (s.70 NABA 2022)",
     start: VL.today(),
