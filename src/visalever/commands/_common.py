@@ -42,7 +42,9 @@ def emit_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def emit_table(rows: Sequence[dict[str, Any]], columns: Iterable[str] | None = None, title: str | None = None) -> None:
+def emit_table(
+    rows: Sequence[dict[str, Any]], columns: Iterable[str] | None = None, title: str | None = None
+) -> None:
     """Render dict rows as a Rich table on stdout."""
     from rich.console import Console
     from rich.table import Table
