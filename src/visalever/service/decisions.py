@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from visalever.service import audit, idempotency, quotas
 from visalever.service.clock import canonical_json, now_iso
 from visalever.service.db import Tx, is_transient, write_tx
-from visalever.service.errors import NotFound
+from visalever.service.errors import Conflict, NotFound
 from visalever.service.runtime import PolicyRuntime
 from visalever.service.schemas import DecisionRequest
 
@@ -30,8 +30,92 @@ PATH = "/v1/decisions"
 MAX_ATTEMPTS = 8
 
 
+# SQLite: everything the decision needs to read, in ONE statement under BEGIN IMMEDIATE (the write lock
+# is already held, so nothing can change between this read and the writes): designations version,
+# audit chain head, the idempotency record of the key, and the quota matching the application.
+_SQLITE_READ_SQL = (
+    "SELECT (SELECT value FROM counters WHERE name = 'designations'), h.value, h.text_value, "
+    "k.fingerprint, k.status_code, k.response, q.quota_id, q.quota_limit, q.used "
+    "FROM counters h "
+    "LEFT JOIN idempotency_keys k ON k.idem_key = ? "
+    "LEFT JOIN quotas q ON q.nationality = ? AND q.category = ? AND q.start_date <= ? AND q.end_date >= ? "
+    "WHERE h.name = 'audit_head'"
+)
+_SQLITE_CONSUME_SQL = "UPDATE quotas SET used = used + 1 WHERE quota_id = ? AND used < quota_limit"
+_SQLITE_AUDIT_SQL = ("INSERT INTO audit_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, "
+                     "entry_hash) VALUES (?, ?, 'decision', ?, ?, ?, ?, ?)")
+_SQLITE_HEAD_SQL = "UPDATE counters SET value = ?, text_value = ? WHERE name = 'audit_head'"
+_KEY_SQL = ("INSERT INTO idempotency_keys (idem_key, fingerprint, status_code, response, created_at) "
+            "VALUES (?, ?, 200, ?, ?)")
+
+
+def _exhausted(decision: dict[str, Any], req: DecisionRequest, quota_id: str, quota_info: dict) -> None:
+    """Turn a decision that would proceed into `quota_exhausted`, naming the cap."""
+    decision["outcome"] = "quota_exhausted"
+    decision["reasons"] = [*decision["reasons"], {
+        "measure": "quota", "source": f"quota:{quota_id}",
+        "legal_reference": None, "evidence": f"used {quota_info['used']} of {quota_info['limit']}",
+        "text": f"The cap {quota_id!r} for {req.nationality} {req.category} applications "
+                "is fully used.",
+    }]
+    decision["earliest_decision_date"] = decision["decision_due_by"] = None
+
+
+def _finish(decision: dict[str, Any], req: DecisionRequest, request_text: str, key: str | None,
+            quota_info: dict | None) -> tuple[str, str, str]:
+    """Fill in ids and ledger; returns (decision_id, response body text, audit payload text)."""
+    decision_id = "dec_" + uuid.uuid4().hex
+    decision["decision_id"] = decision_id
+    decision["application_id"] = req.application_id
+    decision["quota_ledger"] = quota_info or None
+    body_text = canonical_json(decision)
+    # canonical JSON of {"decision": ..., "idempotency_key": ..., "input": ...} built from texts we have
+    payload_text = (f'{{"decision":{body_text},"idempotency_key":{json.dumps(key, ensure_ascii=False)},'
+                    f'"input":{request_text}}}')
+    return decision_id, body_text, payload_text
+
+
+def _record_sqlite(tx: Tx, runtime: PolicyRuntime, req: DecisionRequest, request_text: str, key: str | None,
+                   fp: str, token_id: str | None) -> tuple[int, str]:
+    """SQLite: one read statement, then only the writes (quota unit, decision, audit entry, head, key)."""
+    day = req.application_date.isoformat()
+    (version, head_seq, head_hash, seen_fp, seen_status, seen_body, quota_id, limit,
+     used) = tx.first(_SQLITE_READ_SQL, (key, req.nationality, req.category, day, day))  # type: ignore[misc]
+    if seen_fp is not None:
+        if seen_fp != fp:
+            raise Conflict("Idempotency-Key: this key was already used with a different request body")
+        return int(seen_status), seen_body
+    decision = runtime.decide(tx, req, version)
+    quota_info = None
+    if decision["outcome"] != "proceed":
+        quota_id = None
+    elif quota_id is not None:
+        limit, used = int(limit), int(used)
+        if used < limit and tx.run(_SQLITE_CONSUME_SQL, (quota_id,)) == 1:
+            quota_info = {"quota_id": quota_id, "limit": limit, "used": used + 1,
+                          "remaining": limit - used - 1}
+        else:
+            quota_info = {"quota_id": quota_id, "limit": limit, "used": used, "remaining": 0}
+            _exhausted(decision, req, quota_id, quota_info)
+    decision_id, body_text, payload_text = _finish(decision, req, request_text, key, quota_info)
+    policy = decision["policy"]
+    now = now_iso()
+    tx.run(_INSERT_SQL, (decision_id, req.application_id, req.nationality, req.category, day,
+                         decision["outcome"], quota_id, policy["id"], policy["revision"], key, token_id, now,
+                         body_text))
+    seq = int(head_seq) + 1
+    digest = audit.entry_hash(head_hash, seq, now, "decision", decision_id, token_id, payload_text)
+    tx.run(_SQLITE_AUDIT_SQL, (seq, now, decision_id, token_id, payload_text, head_hash, digest))
+    tx.run(_SQLITE_HEAD_SQL, (seq, digest))
+    if key is not None:
+        tx.run(_KEY_SQL, (key, fp, body_text, now))
+    return 200, body_text
+
+
 def _record(tx: Tx, runtime: PolicyRuntime, req: DecisionRequest, request_text: str, key: str | None, fp: str,
             token_id: str | None) -> tuple[int, str]:
+    if tx.dialect != "postgresql":
+        return _record_sqlite(tx, runtime, req, request_text, key, fp, token_id)
     if key is not None:
         seen = idempotency.replay(tx, key, fp)
         if seen is not None:
@@ -43,34 +127,14 @@ def _record(tx: Tx, runtime: PolicyRuntime, req: DecisionRequest, request_text: 
         quota_id, granted, quota_info = quotas.consume(tx, req.nationality, req.category,
                                                        req.application_date)
         if quota_id is not None and not granted:
-            decision["outcome"] = "quota_exhausted"
-            decision["reasons"] = [*decision["reasons"], {
-                "measure": "quota", "source": f"quota:{quota_id}",
-                "legal_reference": None, "evidence": f"used {quota_info['used']} of {quota_info['limit']}",
-                "text": f"The cap {quota_id!r} for {req.nationality} {req.category} applications "
-                        "is fully used.",
-            }]
-            decision["earliest_decision_date"] = decision["decision_due_by"] = None
-    decision_id = "dec_" + uuid.uuid4().hex
-    decision["decision_id"] = decision_id
-    decision["application_id"] = req.application_id
-    decision["quota_ledger"] = quota_info or None
-    body_text = canonical_json(decision)
+            _exhausted(decision, req, quota_id, quota_info)
+    decision_id, body_text, payload_text = _finish(decision, req, request_text, key, quota_info)
     policy = decision["policy"]
     now = now_iso()
     decision_row = (decision_id, req.application_id, req.nationality, req.category,
                     tx.date(req.application_date), decision["outcome"], quota_id, policy["id"],
                     policy["revision"], key, token_id, now, body_text)
-    # canonical JSON of {"decision": ..., "idempotency_key": ..., "input": ...} built from texts we have
-    payload_text = (f'{{"decision":{body_text},"idempotency_key":{json.dumps(key, ensure_ascii=False)},'
-                    f'"input":{request_text}}}')
-    if tx.dialect == "postgresql":
-        _write_pg(tx, decision_row, payload_text, key, fp, body_text, now, token_id)
-        return 200, body_text
-    tx.run(_INSERT_SQL, decision_row)
-    audit.append(tx, "decision", decision_id, token_id, payload_text=payload_text)
-    if key is not None:
-        idempotency.remember(tx, key, fp, 200, None, body_text)
+    _write_pg(tx, decision_row, payload_text, key, fp, body_text, now, token_id)
     return 200, body_text
 
 
