@@ -44,7 +44,7 @@ def _optional(module: str, attr: str) -> Any:
 
 def create_app(db_url: str | None = None, policy_id: str = DEFAULT_POLICY, *, pool_size: int = 8) -> FastAPI:
     """Build the app on `db_url` (migrated on open) deciding under `policy_id`."""
-    engine = open_database(db_url, pool_size=pool_size)
+    engine = open_database(db_url, pool_size=pool_size, background_checkpoint=True)
     app = FastAPI(
         title="visalever",
         version="1",
