@@ -11,6 +11,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 
 def now_iso() -> str:
     """UTC time with microseconds, ISO 8601 (sortable as text on both backends)."""
@@ -20,6 +22,15 @@ def now_iso() -> str:
 def canonical_json(data: Any) -> str:
     """Deterministic JSON text for hashing and storage."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def canonical_json_fast(data: Any) -> str:
+    """`canonical_json` through orjson (sorted keys, compact, UTF-8) for the decision hot path, where the
+    stdlib encoder was a tenth of the CPU; falls back to the stdlib for values orjson does not know."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except TypeError:
+        return canonical_json(data)
 
 
 def sha256_hex(text: str) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
+import orjson
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -27,8 +28,11 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def json_bytes(data: Any) -> bytes:
-    """Compact UTF-8 JSON (dates and decimals as text)."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    """Compact UTF-8 JSON (dates and decimals as text), by orjson; the stdlib for what orjson refuses."""
+    try:
+        return orjson.dumps(data, default=str, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    except TypeError:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
 
 
 def json_response(data: Any, status: int = 200, text: str | None = None) -> Response:
