@@ -68,8 +68,15 @@ def _grid(iso3: list[str]) -> pl.DataFrame:
     return pl.DataFrame({"iso3": iso3}).join(pl.DataFrame({"category": list(CATEGORIES)}), how="cross")
 
 
-def _to_matrix(frame: pl.DataFrame, column: str, n: int) -> np.ndarray:
-    return frame[column].to_numpy().astype(np.float64).reshape(n, len(CATEGORIES))
+_ARRAYS = ("proceed", "suspended", "invalid", "fee", "surcharge", "slowdown_days", "priority")
+
+
+def _cell_measures(
+    grid: pl.DataFrame, n: int, currency: str, missing_iso3: tuple[str, ...] = ()
+) -> CellMeasures:
+    """CellMeasures from a `_grid`-ordered frame holding one column per array, named as the field."""
+    arrays = {f: grid[f].to_numpy().astype(np.float64).reshape(n, len(CATEGORIES)) for f in _ARRAYS}
+    return CellMeasures(**arrays, currency=currency, missing_iso3=missing_iso3)
 
 
 def cells_from_measures(measures: pl.DataFrame, iso3: list[str]) -> CellMeasures:
@@ -84,9 +91,9 @@ def cells_from_measures(measures: pl.DataFrame, iso3: list[str]) -> CellMeasures
         "category",
         "outcome",
         pl.col("fee_amount").cast(pl.Float64).fill_null(0.0),
-        pl.col("surcharge_amount").cast(pl.Float64).fill_null(0.0),
-        pl.col("slowdown_days").cast(pl.Float64).fill_null(0.0),
-        pl.col("priority_allowed").cast(pl.Boolean).fill_null(True),
+        pl.col("surcharge_amount").cast(pl.Float64),
+        pl.col("slowdown_days").cast(pl.Float64),
+        pl.col("priority_allowed").cast(pl.Boolean),
         pl.col("fee_currency"),
     )
     currencies = [c for c in m["fee_currency"].drop_nulls().unique().to_list() if c]
@@ -98,30 +105,17 @@ def cells_from_measures(measures: pl.DataFrame, iso3: list[str]) -> CellMeasures
         .join(default_fee, on="category", how="left")
     )
     missing = sorted(set(g.filter(pl.col("outcome").is_null())["iso3"].to_list()))
+    outcome = pl.col("outcome").fill_null("proceed")
     g = g.with_columns(
-        pl.col("outcome").fill_null("proceed"),
-        pl.coalesce("fee_amount", "default_fee", pl.lit(0.0)).alias("fee_amount"),
-        pl.col("surcharge_amount").fill_null(0.0),
+        (outcome == "proceed").cast(pl.Float64).alias("proceed"),
+        (outcome == "suspended").cast(pl.Float64).alias("suspended"),
+        (outcome == "invalid").cast(pl.Float64).alias("invalid"),
+        pl.coalesce("fee_amount", "default_fee", pl.lit(0.0)).alias("fee"),
+        pl.col("surcharge_amount").fill_null(0.0).alias("surcharge"),
         pl.col("slowdown_days").fill_null(0.0),
-        pl.col("priority_allowed").fill_null(True),
-    ).with_columns(
-        (pl.col("outcome") == "proceed").cast(pl.Float64).alias("p"),
-        (pl.col("outcome") == "suspended").cast(pl.Float64).alias("s"),
-        (pl.col("outcome") == "invalid").cast(pl.Float64).alias("v"),
-        pl.col("priority_allowed").cast(pl.Float64).alias("prio"),
+        pl.col("priority_allowed").fill_null(True).cast(pl.Float64).alias("priority"),
     )
-    n = len(iso3)
-    return CellMeasures(
-        proceed=_to_matrix(g, "p", n),
-        suspended=_to_matrix(g, "s", n),
-        invalid=_to_matrix(g, "v", n),
-        fee=_to_matrix(g, "fee_amount", n),
-        surcharge=_to_matrix(g, "surcharge_amount", n),
-        slowdown_days=_to_matrix(g, "slowdown_days", n),
-        priority=_to_matrix(g, "prio", n),
-        currency=currency,
-        missing_iso3=tuple(missing),
-    )
+    return _cell_measures(g, len(iso3), currency, tuple(missing))
 
 
 def replay_cell_aggregates(replayed: pl.DataFrame) -> pl.DataFrame:
@@ -153,23 +147,13 @@ def cells_from_replay_sums(sums: pl.DataFrame, iso3: list[str], currency: str = 
     safe = pl.when(n > 0).then(n).otherwise(1.0)
     lodged = (pl.col("n_proceed") + pl.col("n_suspended")).cast(pl.Float64)
     g = g.with_columns(
-        pl.when(n > 0).then(pl.col("n_proceed") / safe).otherwise(1.0).alias("p"),
-        (pl.col("n_suspended") / safe).alias("s"),
-        (pl.col("n_invalid") / safe).alias("v"),
+        pl.when(n > 0).then(pl.col("n_proceed") / safe).otherwise(1.0).alias("proceed"),
+        (pl.col("n_suspended") / safe).alias("suspended"),
+        (pl.col("n_invalid") / safe).alias("invalid"),
         pl.when(lodged > 0).then(pl.col("fee_sum") / lodged).otherwise(0.0).alias("fee"),
         pl.when(pl.col("n_proceed") > 0).then(pl.col("surcharge_sum") / pl.col("n_proceed")).otherwise(0.0)
-        .alias("sur"),
-        (pl.col("slowdown_sum") / safe).alias("slow"),
-        pl.when(n > 0).then(pl.col("n_priority_allowed") / safe).otherwise(1.0).alias("prio"),
+        .alias("surcharge"),
+        (pl.col("slowdown_sum") / safe).alias("slowdown_days"),
+        pl.when(n > 0).then(pl.col("n_priority_allowed") / safe).otherwise(1.0).alias("priority"),
     )
-    k = len(iso3)
-    return CellMeasures(
-        proceed=_to_matrix(g, "p", k),
-        suspended=_to_matrix(g, "s", k),
-        invalid=_to_matrix(g, "v", k),
-        fee=_to_matrix(g, "fee", k),
-        surcharge=_to_matrix(g, "sur", k),
-        slowdown_days=_to_matrix(g, "slow", k),
-        priority=_to_matrix(g, "prio", k),
-        currency=currency,
-    )
+    return _cell_measures(g, len(iso3), currency)
