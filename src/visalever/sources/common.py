@@ -161,15 +161,17 @@ def aggregate_by_nationality(
     res: ReadResult,
     group: list[str],
     with_all: bool = True,
+    values: tuple[str, ...] = ("value",),
 ) -> pl.DataFrame:
-    """Sum `value` by (iso3, *group); non-country rows feed only the ALL total; unknown labels rejected.
+    """Sum `values` by (iso3, *group); non-country rows feed only the ALL total; unknown labels rejected.
 
-    `df` has `label_col`, `value` and the `group` columns. Rows with a null value are rejected.
+    `df` has `label_col`, the `values` columns and the `group` columns; each raw row is counted once in
+    the manifest however many value columns it carries. Rows with a null in any value are rejected.
     """
     rep.rows_read += df.height
-    nulls = df.filter(pl.col("value").is_null()).height
-    rep.reject("missing value", nulls)
-    df = df.filter(pl.col("value").is_not_null())
+    has_null = pl.any_horizontal(pl.col(list(values)).is_null())
+    rep.reject("missing value", df.filter(has_null).height)
+    df = df.filter(~has_null)
     mapping = map_labels(df[label_col].unique().sort().to_list(), family, rep.path, res)
     mdf = pl.DataFrame(
         {label_col: list(mapping), "iso3": [mapping[k] or "UNMAPPED" for k in mapping]},
@@ -187,15 +189,15 @@ def aggregate_by_nationality(
         else:
             rep.rows_kept += n
     countries = df.filter(~pl.col("iso3").str.starts_with("NONCOUNTRY:") & (pl.col("iso3") != "UNMAPPED"))
-    parts = [countries.group_by(["iso3", *group]).agg(pl.col("value").sum())]
+    parts = [countries.group_by(["iso3", *group]).agg(pl.col(list(values)).sum())]
     if with_all:
         # Region headers and published totals would double count: ALL sums rows that are one group each.
         agg_rows = df.filter(~pl.col("iso3").is_in(["NONCOUNTRY:region", "NONCOUNTRY:total", "UNMAPPED"]))
         parts.append(
             agg_rows.group_by(group)
-            .agg(pl.col("value").sum())
+            .agg(pl.col(list(values)).sum())
             .with_columns(pl.lit("ALL").alias("iso3"))
-            .select(["iso3", *group, "value"])
+            .select(["iso3", *group, *values])
         )
     return pl.concat(parts)
 

@@ -161,32 +161,19 @@ def read_grant_rates(root: Path, res: ReadResult) -> None:
         pl.col("Grant").cast(pl.Float64, strict=False).alias("grants"),
         pl.col("Refused").cast(pl.Float64, strict=False).alias("refusals"),
     )
-    long = pl.concat(
-        [
-            df.select(
-                "label", "period", pl.lit("asylum.grants").alias("indicator"), pl.col("grants").alias("value")
-            ),
-            df.select(
-                "label",
-                "period",
-                pl.lit("asylum.refusals").alias("indicator"),
-                pl.col("refusals").alias("value"),
-            ),
-        ]
+    wide = aggregate_by_nationality(
+        df, label_col="label", family="home_office", rep=rep, res=res, group=["period"],
+        values=("grants", "refusals"),
     )
-    agg = aggregate_by_nationality(
-        long, label_col="label", family="home_office", rep=rep, res=res, group=["period", "indicator"]
-    )
-    rep.rows_read //= 2
-    rep.rows_kept //= 2
-    for k in list(rep.rejected):
-        rep.rejected[k] //= 2
-    wide = agg.pivot(on="indicator", index=["iso3", "period"], values="value")
-    rate = wide.filter((pl.col("asylum.grants") + pl.col("asylum.refusals")) > 0).select(
+    agg = wide.unpivot(
+        on=["grants", "refusals"], index=["iso3", "period"], variable_name="indicator", value_name="value"
+    ).with_columns(("asylum." + pl.col("indicator")).alias("indicator"))
+    decided = pl.col("grants") + pl.col("refusals")
+    rate = wide.filter(decided > 0).select(
         "iso3",
         "period",
         pl.lit("asylum.initial_grant_rate").alias("indicator"),
-        (pl.col("asylum.grants") / (pl.col("asylum.grants") + pl.col("asylum.refusals"))).alias("value"),
+        (pl.col("grants") / decided).alias("value"),
     )
     src = f"{rel}#Asy_D02 (initial decisions)"
     res.frames.append(obs_frame(agg, jurisdiction="uk", unit="decisions", source=src, priority=50))
