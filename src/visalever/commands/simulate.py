@@ -87,7 +87,8 @@ def register(app: typer.Typer) -> None:
             from rich.console import Console
 
             meta = doc["metadata"]
-            title = f"{policy} vs {baseline}, {meta['year']} ({meta['currency']}; median, 5-95 % band)"
+            band = "; median, 5-95 % band" if meta["draws"] > 1 else ""
+            title = f"{policy} vs {baseline}, {meta['year']} ({meta['currency']}{band})"
             emit_table(table_rows(doc, limit), title=title)
             err = Console(stderr=False, highlight=False, soft_wrap=True)
             err.print(f"[yellow]{doc['label']}[/]")
