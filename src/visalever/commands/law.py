@@ -205,8 +205,15 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             emit_json(data)
             return
-        emit_table(data["parameters"], ["parameter", "a", "b"], title=f"Parameters ({a} vs {b}, {day})")
-        emit_table(data["measures"], ["iso3", "category", "field", "a", "b"], title="Measures")
+        for key, columns, what in (
+            ("parameters", ["parameter", "a", "b"], "Parameters"),
+            ("measures", ["iso3", "category", "field", "a", "b"], "Measures"),
+        ):
+            title = f"{what} that differ ({a} vs {b}, {day})"
+            if data[key]:
+                emit_table(data[key], columns, title=title)
+            else:
+                typer.echo(f"{title}: none")
 
     @app.command("designations")
     @user_errors
