@@ -137,12 +137,13 @@ def main() -> int:
                         help="load generator: wrk when installed (auto), or the Python client")
     parser.add_argument("--policy", default="uk-statutory")
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--no-sqlite", action="store_true", help="skip SQLite")
     args = parser.parse_args()
     args.wrk = shutil.which("wrk") if args.load in ("auto", "wrk") else None
     if args.load == "wrk" and not args.wrk:
         parser.error("--load wrk: wrk is not installed")
     rows: list[dict] = []
-    for workers in args.workers:
+    for workers in [] if args.no_sqlite else args.workers:
         with tempfile.TemporaryDirectory(prefix="visalever-bench-") as tmp:
             rows += scenario("sqlite", f"sqlite:///{tmp}/bench.db", args, workers)
     if not args.no_pg and postgres_bin() is not None:
