@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.conftest import missing
 from typer.testing import CliRunner
 
-from conftest import missing
 from visalever.assess import assess, load_config
 
 

@@ -32,7 +32,14 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     return out
 
 
+def _construct_str(loader: _StrictLoader, node: yaml.ScalarNode) -> str:
+    # Block scalars (`|`, `>`) keep a final newline that would otherwise end up inside every reason
+    # text and policy note shown to caseworkers and API clients.
+    return str(loader.construct_scalar(node)).rstrip("\n")
+
+
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 # Keep dates as text: pydantic then parses them and an impossible date (2026-02-30) is reported with its
 # key path instead of crashing the YAML parser.
 _StrictLoader.yaml_implicit_resolvers = {
