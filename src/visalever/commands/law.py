@@ -45,6 +45,7 @@ def register(app: typer.Typer) -> None:
 
         fmt, day = _fmt(format), _date(as_of, "as-of")
         rows = agreements_in_force(jurisdiction, day) if day else load_agreements(jurisdiction)
+        rows = sorted(rows, key=lambda a: (a.iso3, a.effective_from() or dt.date.min))
         data = [a.model_dump(mode="json") | {"in_force_from": (a.effective_from() or None)} for a in rows]
         for d in data:
             d["in_force_from"] = d["in_force_from"].isoformat() if d["in_force_from"] else None

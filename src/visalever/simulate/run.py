@@ -210,7 +210,7 @@ def simulate(
     else:
         label_parts.append("single run at the central behavioural assumptions")
     metadata = {
-        "label": "; ".join(label_parts),
+        "label": "; ".join(part.rstrip(". ") for part in label_parts),
         "jurisdiction": request.jurisdiction,
         "year": flows.year,
         "as_of": as_of.isoformat(),
