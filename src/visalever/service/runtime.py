@@ -45,6 +45,8 @@ class PolicyRuntime:
         self._version: int | None = None
         self._designations: Any = None
         self._dumps: dict[int, tuple[Any, Any]] = {}
+        self._build_lock = threading.Lock()
+        self._built: set[tuple[Any, Any]] = set()
 
     @property
     def jurisdiction(self) -> str:
@@ -107,6 +109,7 @@ class PolicyRuntime:
 
         policy = self.base_policy
         designations = self.designations_for(tx, version)
+        self._ensure_table(designations, req.application_date)
         unknown = [e for e in req.exemptions if e not in policy.exemptions]
         if unknown:
             known = ", ".join(sorted(policy.exemptions)) or "none"
@@ -116,6 +119,28 @@ class PolicyRuntime:
             application_date=req.application_date, priority_service=req.priority_service,
             exemptions=list(req.exemptions), visa_class=None, applicant_group=None)
         return self._to_json(decide(application, policy, designations=designations))
+
+    def _ensure_table(self, designations: Any, as_of: Any) -> None:
+        """Build the measures table for (designations, date) once, in one thread at a time.
+
+        Why: the first table of a process costs about 1 s of CPU (assessments for every country) and
+        later dates ~30 ms. On PostgreSQL decisions run in worker threads; without this lock all 16
+        concurrent requests built the same table at once, fighting for the GIL, so nothing finished
+        for seconds and even the event loop (/healthz) starved (the PostgreSQL bench anomaly). The
+        others now wait on the lock (GIL released) and then find the table in the engine's cache.
+        """
+        key = (getattr(designations, "version", None), as_of)
+        if key in self._built:
+            return
+        from visalever.policy import resolve
+
+        with self._build_lock:
+            if key in self._built:
+                return
+            resolve(self.base_policy, as_of, designations=designations)
+            if len(self._built) >= 128:  # the engine keeps 256 tables; forgetting only costs a lock trip
+                self._built.clear()
+            self._built.add(key)
 
     def _cached_dump(self, obj: Any) -> Any:
         """model_dump(mode="json") of an immutable engine object, cached by identity (reasons and policy
