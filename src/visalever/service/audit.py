@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from visalever.service.clock import canonical_json, now_iso, sha256_hex
+from visalever.service.clock import canonical_json, canonical_json_fast, now_iso, sha256_hex
 from visalever.service.db import Tx
 
 GENESIS = "0" * 64
@@ -19,9 +19,10 @@ GENESIS = "0" * 64
 
 def entry_hash(prev_hash: str, seq: int, recorded_at: str, kind: str, subject: str, actor: str | None,
                payload: str) -> str:
-    """The hash of one entry, chained to the previous one."""
-    body = canonical_json({"seq": seq, "recorded_at": recorded_at, "kind": kind, "subject": subject,
-                           "actor": actor, "payload": payload})
+    """The hash of one entry, chained to the previous one (orjson gives the same canonical text as the
+    stdlib encoder for these strings and integers, at a fraction of the cost on the decision path)."""
+    body = canonical_json_fast({"seq": seq, "recorded_at": recorded_at, "kind": kind, "subject": subject,
+                                "actor": actor, "payload": payload})
     return sha256_hex(prev_hash + "\n" + body)
 
 

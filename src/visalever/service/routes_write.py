@@ -47,6 +47,12 @@ async def post_decision(request: Request) -> Response:
     body = parse_body(DecisionRequest, await request.body())
     runtime = _runtime(request)
     engine = request.app.state.engine
+    if engine.dialect.name == "sqlite":  # group commit: one transaction for a turn's decisions
+        batcher = getattr(request.app.state, "decision_batcher", None)
+        if batcher is None:
+            batcher = request.app.state.decision_batcher = decisions.DecisionBatcher(engine, runtime)
+        status, text = await batcher.submit(body, key, principal.token_id)
+        return json_response(None, status, text)
     status, text = await run_db(
         engine, lambda: decisions.decide_and_record(engine, runtime, body, key, principal.token_id))
     return json_response(None, status, text)
