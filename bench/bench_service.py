@@ -143,6 +143,7 @@ def main() -> int:
     if args.load == "wrk" and not args.wrk:
         parser.error("--load wrk: wrk is not installed")
     rows: list[dict] = []
+    load_start = os.getloadavg()
     for workers in [] if args.no_sqlite else args.workers:
         with tempfile.TemporaryDirectory(prefix="visalever-bench-") as tmp:
             rows += scenario("sqlite", f"sqlite:///{tmp}/bench.db", args, workers)
@@ -152,7 +153,8 @@ def main() -> int:
                 rows += scenario("postgresql", pg.create_database(f"bench{workers}"), args, workers)
     load = f"wrk -t1 -c{args.clients} -d{args.duration}s" if args.wrk else \
         f"python client, {args.clients} clients, {args.requests} requests"
-    print(f"load: {load} per scenario; {os.cpu_count()} CPUs")
+    print(f"load: {load} per scenario; {os.cpu_count()} CPUs; load average (1 min) "
+          f"{load_start[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     print(f"{'backend':<11} {'wk':>2} {'scenario':<22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'vs bare':>8} errors outcomes")
     for r in rows:

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from visalever.service import designations
 from visalever.service.db import open_database
 from visalever.service.docs_page import DOCS_HTML
+from visalever.service.fastpath import DecisionFastPath
 from visalever.service.http import BodyLimitMiddleware, install_error_handlers
 from visalever.service.tokens import TokenCache
 
@@ -68,6 +69,7 @@ def create_app(db_url: str | None = None, policy_id: str = DEFAULT_POLICY, *, po
         app.state.runtime = runtime
         designations.seed(engine, runtime.packaged_designations())
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(DecisionFastPath, state=app.state)  # outermost: POST /v1/decisions skips the router
     install_error_handlers(app)
 
     from visalever.service import routes_read, routes_write

@@ -8,6 +8,7 @@ other modules (assessments, simulations, the dashboard) use `require(...)` the s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import HTTPException, Request
 
@@ -33,7 +34,16 @@ class Principal:
 
 def bearer_token(request: Request) -> str | None:
     """The token from `Authorization: Bearer <token>`, or None."""
-    header = request.headers.get("authorization")
+    return token_from_header(request.headers.get("authorization"))
+
+
+def authenticate(request: Request, permission: str) -> Principal:
+    """Resolve the caller and check `permission` (401 without a valid token, 403 with the wrong role)."""
+    return authorize(request.app.state.tokens, bearer_token(request), permission)
+
+
+def token_from_header(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header value, or None."""
     if not header:
         return None
     scheme, _, value = header.partition(" ")
@@ -42,10 +52,9 @@ def bearer_token(request: Request) -> str | None:
     return value.strip()
 
 
-def authenticate(request: Request, permission: str) -> Principal:
-    """Resolve the caller and check `permission` (401 without a valid token, 403 with the wrong role)."""
-    token = bearer_token(request)
-    found = request.app.state.tokens.lookup(token) if token else None
+def authorize(tokens: Any, token: str | None, permission: str) -> Principal:
+    """`authenticate` for callers that already extracted the token (the ASGI fast path)."""
+    found = tokens.lookup(token) if token else None
     if found is None:
         raise HTTPException(status_code=401, detail="Authorization: a valid bearer token is required",
                             headers={"WWW-Authenticate": "Bearer"})

@@ -175,7 +175,11 @@ def parse_body(model: type[BaseModel], raw: bytes) -> Any:
 
 def idempotency_key(request: Request) -> str | None:
     """The `Idempotency-Key` header, checked (400 naming the header when unusable)."""
-    key = request.headers.get("idempotency-key")
+    return check_idempotency_key(request.headers.get("idempotency-key"))
+
+
+def check_idempotency_key(key: str | None) -> str | None:
+    """`idempotency_key` for a header value already in hand (the ASGI fast path)."""
     if key is None:
         return None
     if not key or len(key) > idempotency.MAX_KEY_LENGTH or not key.isprintable():
