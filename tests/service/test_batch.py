@@ -1,0 +1,56 @@
+"""SQLite group commit: several decisions in one write transaction keep every per-request guarantee.
+
+Real SQLite file, in process (the batch is what the server builds from one event-loop turn): a
+repeated key replays, a reused key with another body and an unknown exemption are rejected without
+leaving anything behind, the cap is applied one decision after another, and the audit chain links.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from visalever.service import audit, decisions
+from visalever.service.db import read_tx, write_tx
+from visalever.service.errors import Conflict, ServiceError
+from visalever.service.schemas import DecisionRequest
+
+
+def _req(app_id: str, **extra: object) -> DecisionRequest:
+    return DecisionRequest.model_validate({"application_id": app_id, "nationality": "IND",
+                                           "category": "work", "application_date": "2026-03-10", **extra})
+
+
+def test_batch_keeps_idempotency_caps_and_audit(tmp_path: Path) -> None:
+    from visalever.service.app import create_app
+
+    app = create_app(f"sqlite:///{tmp_path / 'batch.db'}")
+    engine, runtime = app.state.engine, app.state.runtime
+    with write_tx(engine) as tx:
+        tx.run("INSERT INTO quotas (quota_id, nationality, category, start_date, end_date, quota_limit, "
+               "used, created_at) VALUES ('cap', 'IND', 'work', '2026-01-01', '2026-12-31', 2, 0, 'now')")
+    items = [
+        (_req("a"), "k-a", "tok"),
+        (_req("a"), "k-a", "tok"),                        # same key, same body: replays the first answer
+        (_req("other"), "k-a", "tok"),                    # same key, another body: 409
+        (_req("x", exemptions=["no-such-exemption"]), "k-x", "tok"),  # 422, nothing written
+        (_req("b"), "k-b", "tok"),
+        (_req("c"), "k-c", "tok"),                        # the cap of 2 is used up by a and b
+    ]
+    out = decisions.record_batch(engine, runtime, items)
+    assert out[1] == out[0] and isinstance(out[0], tuple)
+    assert isinstance(out[2], Conflict)
+    assert isinstance(out[3], ServiceError) and "exemptions" in out[3].message
+    outcomes = [decisions_outcome(o) for o in (out[0], out[4], out[5])]
+    assert outcomes == ["proceed", "proceed", "quota_exhausted"]
+    with read_tx(engine) as tx:
+        assert tx.first("SELECT used FROM quotas WHERE quota_id = 'cap'") == (2,)
+        assert tx.first("SELECT count(*) FROM decisions")[0] == 3  # type: ignore[index]
+        assert tx.first("SELECT count(*) FROM idempotency_keys WHERE idem_key = 'k-x'")[0] == 0  # type: ignore[index]
+        assert audit.verify(tx).ok
+
+
+def decisions_outcome(result: object) -> str:
+    import orjson
+
+    assert isinstance(result, tuple) and result[0] == 200
+    return orjson.loads(result[1])["outcome"]
