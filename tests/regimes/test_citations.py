@@ -33,3 +33,48 @@ def test_every_packaged_regime_file_validates() -> None:
     assert files
     for f in files:
         assert check_file(f)
+
+
+def _visa_requirement_files() -> list:
+    return sorted(REGIMES_DIR.glob("*/visa_requirements.yaml"))
+
+
+def test_every_visa_requirement_entry_is_known_and_cited() -> None:
+    """Each regime's visa-requirement list (issue 11 item 2): known iso3 codes, a citation per entry, a
+    note saying what was (not) read when unverified, sane windows, and no own national listed as visa-free."""
+    import datetime as dt
+
+    import yaml
+
+    from visalever.policy.codes import is_known
+
+    files = _visa_requirement_files()
+    assert {f.parent.name for f in files} >= {"uk", "eu", "us"}
+    allowed = {"visit", "study", "work", "family", "other"}
+    for f in files:
+        doc = yaml.safe_load(f.read_text())
+        assert doc["description"].strip(), f
+        own = doc["own_nationals"]
+        assert own["iso3"] and all(is_known(c) for c in own["iso3"]), (f, own["iso3"])
+        oref = own["reference"]
+        assert oref["title"] and (oref.get("url") or oref.get("instrument")), f
+        seen: dict[str, list] = {}
+        for i, e in enumerate(doc["visa_free"]):
+            where = f"{f}:visa_free.{i}"
+            assert is_known(e["iso3"]), where
+            assert e["iso3"] not in own["iso3"], where
+            assert e["categories"] and set(e["categories"]) <= allowed, where
+            ref = e["reference"]
+            assert ref["title"].strip() and (ref.get("url") or ref.get("instrument")), where
+            assert isinstance(e["verified"], bool), where
+            if not e["verified"]:
+                assert (e.get("note") or "").strip(), f"{where}: unverified entry needs a note"
+            start, end = e.get("from"), e.get("until")
+            for v in (start, end):
+                assert v is None or isinstance(v, dt.date), where
+            if start and end:
+                assert start < end, where
+            seen.setdefault(e["iso3"], []).append((start or dt.date.min, end or dt.date.max))
+        for code, spans in seen.items():  # windows of one country do not overlap
+            spans.sort()
+            assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), (f, code)
