@@ -27,6 +27,7 @@ DEFAULT_POLICY = "uk-statutory"
 OPTIONAL_ROUTERS = (
     ("visalever.assess.api", "router"),
     ("visalever.simulate.api", "router"),
+    ("visalever.service.routes_analysis", "router"),
 )
 # The dashboard mounts itself (static files, templates) through `mount(app)` at "/".
 OPTIONAL_MOUNTS = (("visalever.web.app", "mount"),)

@@ -1,0 +1,41 @@
+"""Analysis endpoints (public reads, no token, like the other read routes): effects of past acts,
+options appraisals, least-cost packages and country briefs, plus the brief's dashboard page.
+
+Each returns the same document as the matching CLI command; bad input answers 422 (404 for an unknown
+country) with the one-line error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from visalever.errors import InputError
+from visalever.service.errors import Unprocessable
+from visalever.service.http import json_response
+from visalever.service.schemas import ErrorOut
+
+router = APIRouter()
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (404, 422)}
+Jurisdiction = Literal["uk", "eu", "us"]
+
+
+@router.get("/v1/effects", responses=ERRORS, tags=["analysis"],
+            summary="Effects of past acts: returns and visas before/after vs other nationalities")
+async def list_effects(
+    jurisdiction: Annotated[Jurisdiction | None, Query(description="uk, eu or us; all when absent")] = None,
+) -> Response:
+    from visalever.effects.acts import INDICATORS, effects
+
+    try:
+        if jurisdiction:
+            doc: dict[str, Any] = await asyncio.to_thread(effects, jurisdiction)
+        else:
+            docs = [await asyncio.to_thread(effects, j) for j in INDICATORS]
+            doc = {"jurisdictions": docs}
+    except InputError as err:
+        raise Unprocessable(str(err)) from None
+    return json_response(doc)
