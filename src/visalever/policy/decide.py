@@ -1,8 +1,13 @@
 """decide(application, policy) -> Decision: one dict lookup in the cached measures table plus the
 per-application adjustments (exemptions, class/group-limited measures, priority, dates).
 
-The adjustments are the same, field for field, as the expressions in `replay`; a property test holds
-the two to the same answers.
+The one decision function: the CLI, the HTTP service (both its fast path and its routed endpoint),
+batch decisions and the simulator's cells all answer through it or through `replay`, whose column
+expressions mirror it field for field (a conformance test holds every path to the same answers).
+
+Fail closed: a date outside the policy's window, or a visa class or applicant group outside the
+regime's vocabulary, is an `InputError`; a class/group-limited measure that could change the answer
+when the application does not say its class or group gives `needs_information`, never `proceed`.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ from visalever.policy.models import (
     Application,
     Decision,
     LegalReference,
+    MissingInformation,
     MoneyOut,
     PolicyRef,
     Reason,
+    Unknown,
 )
-from visalever.policy.resolve import FIELD_COLUMNS, MeasuresTable, Row, resolve
+from visalever.policy.resolve import FIELD_COLUMNS, MeasuresTable, Row, Scoped, resolve
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -42,6 +49,41 @@ def exempt_fields(policy: Policy, exemptions: Any) -> frozenset[str]:
     return frozenset(fields)
 
 
+def law_date(policy: Policy, application_date: dt.date, as_of: dt.date | None = None) -> dt.date:
+    """The date whose law decides an application: the application date, by each regime's rule.
+
+    UK: a penalty does not affect applications made before it commenced (NABA 2022 s.70(5)); EU: the
+    Art. 25a implementing act applies to applications lodged while it applies; US: 243(d) orders bind
+    consular officers from their effective date. No packaged regime lets a later `as_of` change the
+    measures or fees of an earlier application, so `as_of` is accepted for compatibility and does not
+    move the law date (see `policy.timing`).
+    """
+    return application_date
+
+
+def check_application(policy: Policy, application: Application) -> tuple[str | None, str | None]:
+    """Refuse what the law cannot answer; return the canonical (visa_class, applicant_group)."""
+    policy.check_in_force(application.application_date)
+    voc = policy.vocabulary
+    visa_class = voc.visa_class(application.visa_class)
+    group = voc.applicant_group(application.applicant_group)
+    if visa_class is not None:
+        entry = voc.visa_classes[visa_class]
+        if entry.category is not None and entry.category != application.category:
+            raise InputError(
+                f"visa class {visa_class!r} belongs to the category {entry.category!r}, "
+                f"not {application.category!r}",
+                location="visa_class",
+            )
+    return visa_class, group
+
+
+def _money(amount: Any, currency: Any) -> MoneyOut | None:
+    if amount is None or currency is None:
+        return None
+    return MoneyOut.model_construct(amount=float(amount), currency=currency)
+
+
 def _variant(table: MeasuresTable, row: Row, exemptions: tuple[str, ...]) -> tuple[Any, ...]:
     """Row values after exemptions, plus the reasons that still apply (cached per row and exemption set)."""
     key = (row.iso3, row.category, exemptions)
@@ -49,7 +91,7 @@ def _variant(table: MeasuresTable, row: Row, exemptions: tuple[str, ...]) -> tup
     if hit is not None:
         return hit
     policy = table.policy
-    fields = exempt_fields(policy, exemptions)
+    fields = exempt_fields(policy, exemptions) if not row.final else frozenset()
     values = dict(row.values)
     for f in fields:
         for col in FIELD_COLUMNS[f]:
@@ -57,28 +99,41 @@ def _variant(table: MeasuresTable, row: Row, exemptions: tuple[str, ...]) -> tup
     reasons = [r for f, r in row.reasons if f not in fields or f == "fee" and r.measure == "base_fee"]
     if fields:
         exempted = {f for f, r in row.reasons if f in fields and r.measure != "base_fee"}
-        if exempted or (row.scoped is not None and "outcome" in fields):
+        if exempted or (row.scoped and ("outcome" in fields or "quota" in fields)):
             for e in exemptions:
                 ex = policy.exemptions[e]
+                ref = LegalReference(
+                    title=ex.reference.title, url=ex.reference.url, instrument=ex.reference.instrument
+                )
                 reasons.append(
                     Reason(
                         measure=f"exemption:{e}",
                         source="application",
-                        legal_reference=LegalReference(
-                            title=ex.reference.title, url=ex.reference.url, instrument=ex.reference.instrument
-                        ),
+                        legal_reference=ref,
+                        provision=ref,
                         evidence=f"Exemption claimed on the application: {e}",
                         text=f"{ex.title}: measures on {', '.join(sorted(fields))} do not apply.",
                     )
                 )
-    scoped = row.scoped if (row.scoped is not None and "outcome" not in fields) else None
-    fee = MoneyOut.model_construct(amount=values["fee_amount"], currency=values["fee_currency"])
-    surcharge = MoneyOut.model_construct(
-        amount=values["surcharge_amount"], currency=values["surcharge_currency"]
+    scoped = tuple(s for s in row.scoped if _scoped_applies(s, fields))
+    unknown = [Unknown.model_construct(field=f, reason=r) for f, r in row.unknown]
+    out = (
+        values,
+        reasons,
+        scoped,
+        _money(values["fee_amount"], values["fee_currency"]),
+        _money(values["surcharge_amount"], values["surcharge_currency"]),
+        unknown,
     )
-    out = (values, reasons, scoped, fee, surcharge)
     table._variants[key] = out
     return out
+
+
+def _scoped_applies(s: Scoped, exempt: frozenset[str]) -> bool:
+    """A class/group-limited measure survives the exemptions unless every field it sets is exempt."""
+    sets_outcome = s.outcome != "proceed"
+    sets_quota = s.quota is not None
+    return (sets_outcome and "outcome" not in exempt) or (sets_quota and "quota" not in exempt)
 
 
 def _policy_ref(table: MeasuresTable) -> PolicyRef:
@@ -96,6 +151,20 @@ def _policy_ref(table: MeasuresTable) -> PolicyRef:
     return ref
 
 
+def _missing(scoped: Scoped, fields: tuple[str, ...], policy: Policy) -> list[MissingInformation]:
+    voc = policy.vocabulary
+    out = []
+    for f in fields:
+        allowed = sorted(scoped.visa_classes or ()) if f == "visa_class" else sorted(scoped.applicant_groups or ())
+        every = sorted(voc.visa_classes) if f == "visa_class" else sorted(voc.applicant_groups)
+        out.append(
+            MissingInformation.model_construct(
+                field=f, allowed=every or allowed, measure=scoped.reason.measure, act=scoped.act
+            )
+        )
+    return out
+
+
 def decide(
     application: Application,
     policy: Policy,
@@ -104,20 +173,38 @@ def decide(
     designations: Any = None,
     contexts: Mapping[str, Any] | None = None,
 ) -> Decision:
-    """Decide one application under `policy` on `as_of` (default: the application date)."""
+    """Decide one application under `policy` (law of the application date; see `law_date`)."""
     date = application.application_date
-    table = resolve(policy, as_of or date, contexts, designations)
+    visa_class, group = check_application(policy, application)
+    table = resolve(policy, law_date(policy, date, as_of), contexts, designations)
     row = table.lookup(application.nationality, application.category)
-    values, reasons, scoped, fee, surcharge = _variant(table, row, tuple(application.exemptions))
+    values, reasons, scoped, fee, surcharge, unknown = _variant(table, row, tuple(application.exemptions))
     outcome = values["outcome"]
-    if (
-        scoped is not None
-        and (scoped.visa_classes is None or application.visa_class in scoped.visa_classes)
-        and (scoped.applicant_groups is None or application.applicant_group in scoped.applicant_groups)
-    ):
-        if OUTCOME_SEVERITY[scoped.outcome] > OUTCOME_SEVERITY[outcome]:
-            outcome = scoped.outcome
-        reasons = [*reasons, scoped.reason]
+    quota = values["quota"]
+    missing: list[MissingInformation] = []
+    if scoped:
+        severity = OUTCOME_SEVERITY[outcome]
+        hits = []
+        for s in scoped:
+            lacking = tuple(
+                f for f in s.needs() if (visa_class if f == "visa_class" else group) is None
+            )
+            could_change = OUTCOME_SEVERITY[s.outcome] > severity or (s.quota is not None and severity == 0)
+            if lacking and could_change:
+                missing.extend(_missing(s, lacking, policy))
+                hits.append(s)
+            elif not lacking and s.matches(visa_class, group):
+                hits.append(s)
+        if missing:
+            outcome = "needs_information"
+        else:
+            for s in hits:
+                if OUTCOME_SEVERITY[s.outcome] > OUTCOME_SEVERITY[outcome]:
+                    outcome = s.outcome
+                if s.quota is not None:
+                    quota = s.quota
+        if hits:
+            reasons = [*reasons, *(s.reason for s in hits)]
     priority_allowed = values["priority_allowed"]
     if outcome == "proceed":
         earliest = date + values["slowdown_days"] * _ONE_DAY
@@ -141,7 +228,40 @@ def decide(
         decision_due_by=due,
         multiple_entry_allowed=values["multiple_entry_allowed"],
         priority_service_allowed=priority_allowed,
-        quota=values["quota"],
+        quota=quota if outcome in ("proceed", "needs_information") else None,
         reasons=reasons,
         policy=_policy_ref(table),
+        missing=missing,
+        unknown=unknown,
+        visa_class=visa_class,
+        applicant_group=group,
     )
+
+
+def decision_json(d: Decision, dump: Any = None) -> dict[str, Any]:
+    """A Decision as plain JSON values (without decision_id/application_id), the one serialisation the
+    service, the CLI and batch decisions share. `dump` may cache model_dump of shared parts."""
+    dump = dump or (lambda obj: obj.model_dump(mode="json"))
+    out: dict[str, Any] = {
+        "outcome": d.outcome,
+        "fee": None if d.fee is None else {"amount": d.fee.amount, "currency": d.fee.currency},
+        "surcharge": None
+        if d.surcharge is None
+        else {"amount": d.surcharge.amount, "currency": d.surcharge.currency},
+        "earliest_decision_date": None if d.earliest_decision_date is None else d.earliest_decision_date.isoformat(),
+        "decision_due_by": None if d.decision_due_by is None else d.decision_due_by.isoformat(),
+        "multiple_entry_allowed": d.multiple_entry_allowed,
+        "priority_service_allowed": d.priority_service_allowed,
+        "quota": d.quota,
+        "reasons": [dump(r) for r in d.reasons],
+        "policy": dump(d.policy),
+    }
+    if d.visa_class is not None:
+        out["visa_class"] = d.visa_class
+    if d.applicant_group is not None:
+        out["applicant_group"] = d.applicant_group
+    if d.missing:
+        out["missing"] = [m.model_dump(mode="json") for m in d.missing]
+    if d.unknown:
+        out["unknown"] = [u.model_dump(mode="json") for u in d.unknown]
+    return out

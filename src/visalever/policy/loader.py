@@ -29,6 +29,7 @@ from visalever.policy.models import (
     DesignationsFile,
     Effects,
     Exemption,
+    InForce,
     Measure,
     MeasureUse,
     Parameter,
@@ -36,9 +37,14 @@ from visalever.policy.models import (
     PolicySpec,
     Reference,
     Tier,
+    Timing,
     ValueRef,
+    VisaRequirementsFile,
+    VocabularyFile,
 )
-from visalever.policy.yamlio import pydantic_error, read_yaml
+from visalever.policy.visa_requirement import VisaRequirements
+from visalever.policy.vocabulary import Vocabulary
+from visalever.policy.yamlio import parse_yaml_text, pydantic_error, read_yaml
 
 
 @dataclass
@@ -66,10 +72,24 @@ class Policy:
     designation_origin: dict[str, str] = field(default_factory=dict, repr=False)
     conditions: dict[str, Condition] = field(default_factory=dict, repr=False)
     context_exprs: dict[str, Condition] = field(default_factory=dict, repr=False)
+    in_force: InForce | None = None
+    timing: Timing | None = None
+    vocabulary: Vocabulary = field(default_factory=Vocabulary, repr=False)
+    visa_requirements: VisaRequirements = field(default_factory=VisaRequirements, repr=False)
 
     @property
     def enacted(self) -> bool:
         return self.status == "enacted"
+
+    def check_in_force(self, day: dt.date, location: str = "application_date") -> None:
+        """Refuse a date outside the policy's window (never answer with a neighbouring year's law)."""
+        w = self.in_force
+        if w is not None and not w.contains(day):
+            raise InputError(
+                f"{day.isoformat()} is outside the window of policy {self.id!r}: in force "
+                f"{w.describe()} ({w.reference.title})",
+                location=location,
+            )
 
     def summary(self) -> dict[str, Any]:
         """What every output that uses this policy carries about it."""
@@ -81,6 +101,16 @@ class Policy:
             "note": self.note,
             "revision": self.revision,
             "extends": self.extends,
+            "in_force": (
+                None
+                if self.in_force is None
+                else {
+                    "from": self.in_force.from_.isoformat(),
+                    "to": self.in_force.to.isoformat() if self.in_force.to else None,
+                    "reference": self.in_force.reference.model_dump(mode="json", exclude_none=True),
+                    "note": self.in_force.note,
+                }
+            ),
         }
 
     def parameter_value(self, pid: str, as_of: dt.date) -> tuple[Any, Any]:
@@ -131,8 +161,44 @@ def _agreements_path(jurisdiction: str) -> Path:
     return regime_dir(jurisdiction) / "agreements.yaml"
 
 
-def _designations_path(jurisdiction: str) -> Path:
-    return regime_dir(jurisdiction) / "designations.yaml"
+def _designations_path(jurisdiction: str, name: str | None = None) -> Path:
+    return regime_dir(jurisdiction) / (name or "designations.yaml")
+
+
+@lru_cache(maxsize=16)
+def _vocabulary_cached(jurisdiction: str, mtime: float) -> Vocabulary:
+    path = regime_dir(jurisdiction) / "vocabulary.yaml"
+    if not path.is_file():
+        return Vocabulary()
+    return Vocabulary.from_file(_validate(VocabularyFile, read_yaml(path), path), str(path))
+
+
+def load_vocabulary(jurisdiction: str) -> Vocabulary:
+    """The regime's published visa classes and applicant groups (empty when it scopes no measure)."""
+    path = regime_dir(jurisdiction) / "vocabulary.yaml"
+    return _vocabulary_cached(jurisdiction, path.stat().st_mtime if path.is_file() else 0.0)
+
+
+@lru_cache(maxsize=16)
+def _visa_requirements_cached(jurisdiction: str, mtime: float) -> VisaRequirements:
+    path = regime_dir(jurisdiction) / "visa_requirements.yaml"
+    if not path.is_file():
+        return VisaRequirements()
+    vf: VisaRequirementsFile = _validate(VisaRequirementsFile, read_yaml(path), path)
+    for i, e in enumerate(vf.visa_free):
+        if not is_known(e.iso3):
+            raise InputError(f"unknown country {e.iso3!r}", location=f"{path}:visa_free.{i}.iso3")
+    if vf.own_nationals is not None:
+        for code in vf.own_nationals.iso3:
+            if not is_known(code):
+                raise InputError(f"unknown country {code!r}", location=f"{path}:own_nationals.iso3")
+    return VisaRequirements.from_file(vf)
+
+
+def load_visa_requirements(jurisdiction: str) -> VisaRequirements:
+    """The regime's dated visa requirement list (empty when the regime has none)."""
+    path = regime_dir(jurisdiction) / "visa_requirements.yaml"
+    return _visa_requirements_cached(jurisdiction, path.stat().st_mtime if path.is_file() else 0.0)
 
 
 @lru_cache(maxsize=16)
@@ -213,8 +279,8 @@ def list_policies() -> list[dict[str, Any]]:
     return [load_policy(pid).summary() for pid in sorted(_policy_files())]
 
 
-def _read_spec(path: Path) -> PolicySpec:
-    return _validate(PolicySpec, read_yaml(path), path)
+def _read_spec(path: Path, text: str | None = None) -> PolicySpec:
+    return _validate(PolicySpec, read_yaml(path) if text is None else parse_yaml_text(text, str(path)), path)
 
 
 def _merge_parameters(
@@ -253,10 +319,10 @@ def _load_policy_cached(path_str: str, mtime: float) -> Policy:
     return _build(Path(path_str), depth=0)
 
 
-def _build(path: Path, depth: int) -> Policy:
+def _build(path: Path, depth: int, text: str | None = None) -> Policy:
     if depth > 8:
         raise InputError("`extends` chain deeper than 8 (a cycle?)", location=f"{path}:extends")
-    spec = _read_spec(path)
+    spec = _read_spec(path, text)
     parent: Policy | None = None
     if spec.extends:
         files = _policy_files()
@@ -282,7 +348,9 @@ def _build(path: Path, depth: int) -> Policy:
     if parent is None:
         params, param_files = load_parameters(jurisdiction)
         agreements = load_agreements(jurisdiction)
-        dpath = _designations_path(jurisdiction)
+        dpath = _designations_path(jurisdiction, spec.designations_file)
+        if spec.designations_file and not dpath.is_file():
+            raise InputError(f"no such designations file {str(dpath)!r}", location=f"{path}:designations_file")
         packaged, interval = _read_designations_file(dpath) if dpath.is_file() else ([], None)
         review = _review_months(interval, f"{dpath}:review_interval")
         dep_files = [
@@ -297,7 +365,16 @@ def _build(path: Path, depth: int) -> Policy:
         base = spec.base
         apply_designations = True
         legal_basis = spec.legal_basis
+        in_force, timing = spec.in_force, spec.timing
+        vr_path = rdir / "visa_requirements.yaml"
+        voc_path = rdir / "vocabulary.yaml"
+        dep_files += [p for p in (vr_path, voc_path) if p.is_file()]
     else:
+        if spec.designations_file:
+            raise InputError(
+                "a reform applies its parent's designations file; add designations in the reform instead",
+                location=f"{path}:designations_file",
+            )
         params, agreements, review = parent.parameters, parent.agreements, parent.review_interval_months
         dep_files = [Path(f) for f in parent.files]
         designations = list(parent.designations)
@@ -305,6 +382,8 @@ def _build(path: Path, depth: int) -> Policy:
         base = spec.base or parent.base
         apply_designations = parent.apply_designations
         legal_basis = spec.legal_basis or parent.legal_basis
+        in_force = spec.in_force or parent.in_force
+        timing = spec.timing or parent.timing
 
     params = _merge_parameters(params, spec.parameters, path)
     measures.update(spec.measures)
@@ -324,9 +403,8 @@ def _build(path: Path, depth: int) -> Policy:
     designations = designations + list(spec.designations)
     origin = dict(parent.designation_origin) if parent is not None else {}
     if parent is None:
-        origin.update(
-            {d.id: f"{_designations_path(jurisdiction)}:designations.{i}" for i, d in enumerate(designations)}
-        )
+        dfile = _designations_path(jurisdiction, spec.designations_file)
+        origin.update({d.id: f"{dfile}:designations.{i}" for i, d in enumerate(designations)})
     origin.update({d.id: f"{path}:designations.{i}" for i, d in enumerate(spec.designations)})
 
     status = spec.status or parent.status  # type: ignore[union-attr]
@@ -336,7 +414,7 @@ def _build(path: Path, depth: int) -> Policy:
             f"a policy with status {status!r} needs a `note` saying it is not enacted law",
             location=f"{path}:note",
         )
-    all_files = [*dep_files, path]
+    all_files = [*dep_files, path] if text is None else list(dep_files)
     policy = Policy(
         id=spec.id,
         jurisdiction=jurisdiction,
@@ -357,6 +435,10 @@ def _build(path: Path, depth: int) -> Policy:
         review_interval_months=review,
         files=[str(f) for f in all_files],
         designation_origin=origin,
+        in_force=in_force,
+        timing=timing,
+        vocabulary=load_vocabulary(jurisdiction),
+        visa_requirements=load_visa_requirements(jurisdiction),
     )
     _check_references(policy, path, rdir)
     return policy
@@ -378,20 +460,25 @@ def _check_value_refs(effects: Effects | None, policy: Policy, location: str) ->
 
 def check_measure_use(use: MeasureUse, policy: Policy, location: str) -> None:
     """A tier's or designation's use of a measure must name a catalogue measure; class- or group-limited
-    uses may only set the outcome (they are applied per application, not per row)."""
+    uses may only set the outcome or a quota (they are applied per application, not per row), and name
+    classes and groups of the regime's published vocabulary."""
     if use.measure not in policy.measures:
         raise InputError(
             f"unknown measure {use.measure!r}; the policy's measures: {sorted(policy.measures)}",
             location=f"{location}.measure",
         )
     _check_value_refs(use.effects, policy, f"{location}.effects")
+    for i, vc in enumerate(use.visa_classes or []):
+        policy.vocabulary.visa_class(vc, f"{location}.visa_classes.{i}")
+    for i, g in enumerate(use.applicant_groups or []):
+        policy.vocabulary.applicant_group(g, f"{location}.applicant_groups.{i}")
     if use.visa_classes is not None or use.applicant_groups is not None:
         fields = set(policy.measures[use.measure].effects.set_fields())
         if use.effects is not None:
             fields |= set(use.effects.set_fields())
-        if fields - {"outcome"}:
+        if fields - {"outcome", "quota"}:
             raise InputError(
-                f"a measure limited by visa class or applicant group may only set `outcome`, "
+                f"a measure limited by visa class or applicant group may only set `outcome` or `quota`, "
                 f"this one sets {sorted(fields)}",
                 location=location,
             )
@@ -463,3 +550,16 @@ def check_file(path: str | Path) -> str:
         return f"parameters file with {len(pf.parameters)} parameters"
     pol = _build(p, 0)
     return f"policy {pol.id} ({pol.status}) revision {pol.revision}"
+
+
+def load_policy_text(text: str, origin: str) -> Policy:
+    """A policy or reform from YAML text (e.g. uploaded to the service), validated like a file.
+
+    `origin` names the text in error locations (`origin:key.path: reason`) and in `files`; the
+    revision hashes the packaged files it builds on and the text itself. Nothing touches the disk.
+    """
+    policy = _build(Path(origin), 0, text)
+    digest = hashlib.sha256(policy.revision.encode() + b"\0" + text.encode("utf-8")).hexdigest()
+    policy.revision = digest[:16]
+    policy.files = [*policy.files, origin]
+    return policy

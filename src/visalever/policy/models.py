@@ -14,10 +14,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Category = Literal["visit", "study", "work", "family", "other"]
 CATEGORIES: tuple[str, ...] = ("visit", "study", "work", "family", "other")
-Outcome = Literal["proceed", "suspended", "invalid", "quota_exhausted"]
+#: Every outcome a decision can have. `needs_information`: a measure in force depends on a fact the
+#: application lacks (visa class, applicant group); `not_required`: the national needs no visa for the
+#: category on that date (the visa requirement list); `invalid` also covers the regime's own nationals.
+Outcome = Literal["proceed", "suspended", "invalid", "quota_exhausted", "needs_information", "not_required"]
+OUTCOMES: tuple[str, ...] = (
+    "proceed", "suspended", "invalid", "quota_exhausted", "needs_information", "not_required"
+)
 MeasureOutcome = Literal["proceed", "suspended", "invalid"]
 #: Severity order used when several measures set an outcome: the most severe wins.
 OUTCOME_SEVERITY: dict[str, int] = {"proceed": 0, "suspended": 1, "invalid": 2}
+#: Grounds of an act, so that returns-linked levers can be told from asylum- or security-based ones.
+Ground = Literal["returns", "asylum", "security", "other"]
 PolicyStatus = Literal["enacted", "announced_direction", "proposed", "scenario", "repealed"]
 
 #: Fields of a measures-table row that a measure may set, and how two measures on the same row combine.
@@ -237,6 +245,7 @@ class Designation(BaseModel):
     date_precision: Literal["exact", "approximate"] = "exact"
     note: str | None = None
     hypothetical: bool = False
+    ground: Ground = "returns"
 
     @model_validator(mode="after")
     def _dates(self) -> Designation:
@@ -297,6 +306,96 @@ class AgreementsFile(Strict):
     agreements: list[Agreement]
 
 
+class InForce(Strict):
+    """The window in which a policy is law (or, for a modelled direction, may be applied at all).
+
+    A decision for an application made outside [from, to) is refused with the window, never answered
+    with a neighbouring year's law."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+    reference: Reference
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> InForce:
+        if self.to is not None and self.to <= self.from_:
+            raise ValueError("`to` must be after `from`")
+        return self
+
+    def contains(self, day: dt.date) -> bool:
+        return self.from_ <= day and (self.to is None or day < self.to)
+
+    def describe(self) -> str:
+        end = f"before {self.to.isoformat()}" if self.to else "with no end date"
+        return f"from {self.from_.isoformat()} {end}"
+
+
+class Timing(Strict):
+    """Which date's law applies to an application: the regime's own rule, with its source.
+
+    `measures: application_date` means a measure applies only to applications made while it is in force
+    (NABA 2022 s.70(5)); a later `as_of` then cannot bring in measures made after the application."""
+
+    measures: Literal["application_date"] = "application_date"
+    fees: Literal["application_date"] = "application_date"
+    reference: Reference
+    note: str | None = None
+
+
+class VocabularyEntry(Strict):
+    """A visa class or applicant group as the regime names it, with the spellings callers may use."""
+
+    title: str
+    aliases: list[str] = Field(default_factory=list)
+    #: For a visa class: the category it belongs to (used by the simulator to apply class-limited
+    #: measures to the whole category only when the class covers it).
+    category: Category | None = None
+    covers_category: bool = False
+    reference: Reference | None = None
+
+
+class VocabularyFile(Strict):
+    """Per-regime published vocabulary of visa classes and applicant groups (`vocabulary.yaml`)."""
+
+    description: str | None = None
+    visa_classes: dict[str, VocabularyEntry] = Field(default_factory=dict)
+    applicant_groups: dict[str, VocabularyEntry] = Field(default_factory=dict)
+
+
+class OwnNationals(Strict):
+    iso3: list[str] = Field(min_length=1)
+    reference: Reference
+    text: str | None = None
+
+
+class VisaFree(Strict):
+    """Nationals who need no visa for the listed categories within [from, until)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    iso3: str
+    categories: list[Category] = Field(min_length=1)
+    from_: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+    reference: Reference
+    verified: bool = True
+    note: str | None = None
+
+    def applies(self, day: dt.date) -> bool:
+        return (self.from_ is None or self.from_ <= day) and (self.until is None or day < self.until)
+
+
+class VisaRequirementsFile(Strict):
+    """Who needs a visa for which category, dated (`visa_requirements.yaml`); absent = visa required."""
+
+    description: str
+    own_nationals: OwnNationals | None = None
+    visa_free: list[VisaFree] = Field(default_factory=list)
+
+
 class PolicySpec(Strict):
     """A policy file as written: either a full policy or a reform that `extends` another by a diff."""
 
@@ -314,6 +413,11 @@ class PolicySpec(Strict):
     apply_designations: bool | None = None
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     designations: list[Designation] = Field(default_factory=list)
+    #: The designations file of the regime this policy applies (default `designations.yaml`), so that
+    #: two instruments of one jurisdiction (e.g. INA 243(d) and 212(f)) each apply only their own acts.
+    designations_file: str | None = None
+    in_force: InForce | None = None
+    timing: Timing | None = None
 
 
 class Application(BaseModel):
@@ -337,14 +441,48 @@ class LegalReference(BaseModel):
     instrument: str | None = None
 
 
+class ActRef(BaseModel):
+    """The legal act (designation) that applied a measure: its id, title and where to read it."""
+
+    id: str
+    title: str
+    url: str | None = None
+    instrument: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    hypothetical: bool = False
+
+
 class Reason(BaseModel):
-    """Why a field of a decision has its value: measure, source (designation or tier), law, evidence."""
+    """Why a field of a decision has its value: measure, source (designation or tier), law, evidence.
+
+    `provision` is the statutory provision the measure rests on (e.g. NABA 2022 s.70(2)(b)); `act` the
+    designation that applied it to this country, when one did. `legal_reference` repeats the provision
+    for clients written before the two were separated."""
 
     measure: str
     source: str
     legal_reference: LegalReference
+    provision: LegalReference | None = None
+    act: ActRef | None = None
     evidence: str | None = None
     text: str
+
+
+class Unknown(BaseModel):
+    """A decision field the law as data cannot give for this date, and why (instead of a null amount)."""
+
+    field: str
+    reason: str
+
+
+class MissingInformation(BaseModel):
+    """A fact the application lacks that a measure in force needs (outcome `needs_information`)."""
+
+    field: str
+    allowed: list[str]
+    measure: str
+    act: str | None = None
 
 
 class PolicyRef(BaseModel):
@@ -356,7 +494,9 @@ class PolicyRef(BaseModel):
 
 
 class MoneyOut(BaseModel):
-    amount: float | None
+    """An amount that is known: a decision never carries a Money with a null amount (see `unknown`)."""
+
+    amount: float
     currency: str
 
 
@@ -366,12 +506,16 @@ class Decision(BaseModel):
     decision_id: str
     application_id: str
     outcome: Outcome
-    fee: MoneyOut
-    surcharge: MoneyOut
+    fee: MoneyOut | None
+    surcharge: MoneyOut | None
     earliest_decision_date: dt.date | None
     decision_due_by: dt.date | None
-    multiple_entry_allowed: bool
-    priority_service_allowed: bool
+    multiple_entry_allowed: bool | None
+    priority_service_allowed: bool | None
     quota: int | None = None
     reasons: list[Reason]
     policy: PolicyRef
+    missing: list[MissingInformation] = Field(default_factory=list)
+    unknown: list[Unknown] = Field(default_factory=list)
+    visa_class: str | None = None
+    applicant_group: str | None = None

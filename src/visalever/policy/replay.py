@@ -1,7 +1,11 @@
 """replay(frame, policy, as_of): the measures table joined over a Polars frame of applications.
 
 Vectorised: one join on (nationality, category) and column expressions that mirror `decide`'s
-per-application adjustments; no Python runs per record.
+per-application adjustments (exemptions, class/group-limited measures and `needs_information`,
+priority, dates); no Python runs per record. With `as_of=None` each application is decided by the law
+of its own date, as `decide` does: the frame is split at the dates on which the law changes and each
+part joined with its own table. With a date, that date's law applies to every application (the
+simulator's "this year's flows under the law of D" scenario).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import polars as pl
 from visalever.errors import InputError
 from visalever.policy.loader import Policy
 from visalever.policy.models import CATEGORIES, OUTCOME_SEVERITY
-from visalever.policy.resolve import FIELD_COLUMNS, ROW_FIELDS, resolve
+from visalever.policy.resolve import FIELD_COLUMNS, ROW_FIELDS, designation_set, resolve, scoped_slots
 
 OUTPUT_COLUMNS = (
     "outcome",
@@ -29,6 +33,79 @@ OUTPUT_COLUMNS = (
     "priority_service_allowed",
 )
 _REQUIRED = ("application_id", "nationality", "category", "application_date")
+
+
+def _check_window(frame: pl.DataFrame, policy: Policy, as_of: dt.date | None) -> None:
+    """Every application (or the scenario's law date) must fall in the policy's window."""
+    w = policy.in_force
+    if w is None:
+        return
+    if as_of is not None:
+        policy.check_in_force(as_of, location="as_of")
+        return
+    outside = frame.filter(
+        (pl.col("application_date") < w.from_)
+        | (pl.lit(w.to is not None) & (pl.col("application_date") >= pl.lit(w.to or w.from_)))
+    )
+    if outside.height:
+        app_id, day = outside.select("application_id", "application_date").row(0)
+        try:
+            policy.check_in_force(day, location=f"frame.application_date (application {app_id!r})")
+        except InputError as err:
+            raise InputError(f"{err} ({outside.height} application(s) outside)") from None
+
+
+def _canonical(frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
+    """visa_class and applicant_group columns mapped to the vocabulary's canonical values (unknown ->
+    InputError naming the first application), and each class checked against its category."""
+    voc = policy.vocabulary
+    for column, lookup in (("visa_class", voc.visa_class), ("applicant_group", voc.applicant_group)):
+        if column not in frame.columns:
+            continue
+        values = frame.get_column(column).cast(pl.String).drop_nulls().unique().to_list()
+        mapping = {}
+        for v in values:
+            try:
+                mapping[v] = lookup(v)
+            except InputError as err:
+                app_id = frame.filter(pl.col(column) == v).get_column("application_id")[0]
+                raise InputError(f"{err} (application {app_id!r})") from None
+        if any(k != v for k, v in mapping.items()):
+            frame = frame.with_columns(
+                pl.col(column).cast(pl.String).replace_strict(mapping, default=None, return_dtype=pl.String)
+            )
+    if "visa_class" in frame.columns:
+        pairs = frame.select(pl.col("visa_class").cast(pl.String), pl.col("category").cast(pl.String)).unique()
+        for vc, cat in pairs.drop_nulls().iter_rows():
+            entry = voc.visa_classes.get(vc)
+            if entry is not None and entry.category is not None and entry.category != cat:
+                app_id = frame.filter(
+                    (pl.col("visa_class") == vc) & (pl.col("category").cast(pl.String) == cat)
+                ).get_column("application_id")[0]
+                raise InputError(
+                    f"visa class {vc!r} belongs to the category {entry.category!r}, not {cat!r} "
+                    f"(application {app_id!r})",
+                    location="frame.visa_class",
+                )
+    return frame
+
+
+def change_dates(policy: Policy, designations: Any = None) -> list[dt.date]:
+    """Every date on which the policy's law can change (acts, parameter values, visa list, window)."""
+    out: set[dt.date] = set()
+    items, _ = designation_set(policy, designations)
+    for d in items:
+        out.add(d.start)
+        if d.end is not None:
+            out.add(d.end)
+    for param in policy.parameters.values():
+        out.update(param.values)
+    out.update(policy.visa_requirements.change_dates())
+    for a in policy.agreements:
+        for day in (a.in_force_from, a.known_in_force_by, a.in_force_until):
+            if day is not None:
+                out.add(day)
+    return sorted(out)
 
 
 def _check(frame: pl.DataFrame, policy: Policy) -> None:
@@ -70,15 +147,56 @@ def _code_index(frame: pl.DataFrame, column: str, codes: list[str]) -> pl.Expr:
 def replay(
     frame: pl.DataFrame | pl.LazyFrame,
     policy: Policy,
-    as_of: dt.date,
+    as_of: dt.date | None = None,
     *,
     designations: Any = None,
     contexts: Mapping[str, Any] | None = None,
 ) -> pl.DataFrame:
-    """Add outcome, fee, surcharge, dates and permissions to every application in `frame`."""
+    """Add outcome, fee, surcharge, dates and permissions to every application in `frame`.
+
+    `as_of=None`: each application under the law of its own date (as `decide`); a date: that date's
+    law for every application (a scenario). Row order is kept."""
     if isinstance(frame, pl.LazyFrame):
         frame = frame.collect()
     _check(frame, policy)
+    _check_window(frame, policy, as_of)
+    frame = _canonical(frame, policy)
+    if as_of is not None:
+        return _replay_at(frame, policy, as_of, designations, contexts)
+    if frame.height == 0:
+        raise InputError("replay by application date needs at least one application", location="frame")
+    lo, hi = frame.select(
+        pl.col("application_date").min().alias("lo"), pl.col("application_date").max().alias("hi")
+    ).row(0)
+    if lo == hi:
+        return _replay_at(frame, policy, lo, designations, contexts)
+    # The law changes on the listed dates; assessments (tier conditions) change with their annual
+    # period, so every 1 January in the range is a cut too.
+    years = {dt.date(y, 1, 1) for y in range(lo.year + 1, hi.year + 1)}
+    cuts = sorted({d for d in change_dates(policy, designations) if lo < d <= hi} | years)
+    if not cuts:
+        return _replay_at(frame, policy, lo, designations, contexts)
+    bounds = [lo, *cuts]
+    indexed = frame.with_row_index("_replay_order")
+    parts = []
+    for i, start in enumerate(bounds):
+        end = bounds[i + 1] if i + 1 < len(bounds) else None
+        cond = pl.col("application_date") >= start
+        if end is not None:
+            cond = cond & (pl.col("application_date") < end)
+        part = indexed.filter(cond)
+        if part.height:
+            parts.append(_replay_at(part, policy, start, designations, contexts))
+    return pl.concat(parts, how="vertical_relaxed").sort("_replay_order").drop("_replay_order")
+
+
+def _replay_at(
+    frame: pl.DataFrame,
+    policy: Policy,
+    as_of: dt.date,
+    designations: Any,
+    contexts: Mapping[str, Any] | None,
+) -> pl.DataFrame:
     table = resolve(policy, as_of, contexts, designations)
     # The join is a gather: (nationality, category) -> row number via Enum codes (no string hash join).
     measures = table.frame
@@ -103,34 +221,24 @@ def replay(
             f"application {bad[0]!r}: unknown nationality {bad[1]!r} or category {bad[2]!r}", location="frame"
         )
     has_ex = "exemptions" in frame.columns and bool(policy.exemptions)
-    has_scoped = measures.get_column("scoped_outcome").null_count() < measures.height
+    slots = scoped_slots(table)
     # Columns constant over the table become literals, not 3.5M-row gathers.
     cols: dict[str, pl.Series] = {f"__m_{c}": measures.get_column(c) for c in ROW_FIELDS}
+    cols["__final"] = measures.get_column("final")
     if has_ex:
         cols.update({f"__b_{c}": measures.get_column(f"base_{c}") for c in ROW_FIELDS})
-    if has_scoped:
-        cols.update(
-            {
-                "__s_outcome": measures.get_column("scoped_outcome"),
-                "__s_classes": measures.get_column("scoped_visa_classes"),
-                "__s_groups": measures.get_column("scoped_groups"),
-            }
-        )
+    for i in range(slots):
+        for part in ("outcome", "visa_classes", "groups", "quota"):
+            cols[f"__s{i}_{part}"] = measures.get_column(f"scoped{i}_{part}")
     exprs = []
     for name, s in cols.items():
-        if s.n_unique() == 1:
+        if not isinstance(s.dtype, pl.List) and s.n_unique() == 1:
             exprs.append(pl.lit(s[0], dtype=s.dtype).alias(name))
         else:
             exprs.append(s.gather(key).alias(name))
-    if not has_scoped:
-        exprs += [
-            pl.lit(None, dtype=pl.String).alias("__s_outcome"),
-            pl.lit(None, dtype=pl.List(pl.String)).alias("__s_classes"),
-            pl.lit(None, dtype=pl.List(pl.String)).alias("__s_groups"),
-        ]
     joined = frame.with_columns(exprs)
 
-    # which exemptable fields each record is exempt from
+    # which exemptable fields each record is exempt from (a row the visa list decided has none)
     exempt: dict[str, pl.Expr] = {}
     for f in FIELD_COLUMNS:
         ids = sorted(e for e, ex in policy.exemptions.items() if f in ex.exempt_from)
@@ -141,27 +249,44 @@ def replay(
                 .list.len()
                 .fill_null(0)
                 > 0
-            )
+            ) & ~pl.col("__final")
         else:
             exempt[f] = pl.lit(False)
     vals: dict[str, pl.Expr] = {c: pl.col(f"__m_{c}") for c in ROW_FIELDS}
-    for f, cols in FIELD_COLUMNS.items():
-        for c in cols:
+    for f, fcols in FIELD_COLUMNS.items():
+        for c in fcols:
             if has_ex:
                 vals[c] = pl.when(exempt[f]).then(pl.col(f"__b_{c}")).otherwise(pl.col(f"__m_{c}"))
 
     sev = {k: v for k, v in OUTCOME_SEVERITY.items()}
     visa_class = pl.col("visa_class") if "visa_class" in frame.columns else pl.lit(None, dtype=pl.String)
     group = pl.col("applicant_group") if "applicant_group" in frame.columns else pl.lit(None, dtype=pl.String)
-    scoped_hit = (
-        pl.col("__s_outcome").is_not_null()
-        & ~exempt["outcome"]
-        & (pl.col("__s_classes").is_null() | pl.col("__s_classes").list.contains(visa_class).fill_null(False))
-        & (pl.col("__s_groups").is_null() | pl.col("__s_groups").list.contains(group).fill_null(False))
-    )
-    base_sev = vals["outcome"].replace_strict(sev, return_dtype=pl.Int8)
-    s_sev = pl.col("__s_outcome").replace_strict(sev, default=0, return_dtype=pl.Int8)
-    outcome = pl.when(scoped_hit & (s_sev > base_sev)).then(pl.col("__s_outcome")).otherwise(vals["outcome"])
+    outcome = vals["outcome"]
+    quota = vals["quota"]
+    if slots:
+        base_sev = vals["outcome"].replace_strict(sev, default=0, return_dtype=pl.Int8)
+        needs = pl.lit(False)
+        best_sev = base_sev
+        best = vals["outcome"]
+        for i in range(slots):
+            s_out, s_cls, s_grp, s_q = (pl.col(f"__s{i}_{p}") for p in ("outcome", "visa_classes", "groups", "quota"))
+            s_sev = s_out.replace_strict(sev, default=0, return_dtype=pl.Int8)
+            live = s_out.is_not_null() & (
+                ((s_sev > 0) & ~exempt["outcome"]) | (s_q.is_not_null() & ~exempt["quota"])
+            )
+            lacking = (s_cls.is_not_null() & visa_class.is_null()) | (s_grp.is_not_null() & group.is_null())
+            could = (s_sev > base_sev) | (s_q.is_not_null() & (base_sev == 0))
+            needs = needs | (live & lacking & could)
+            hit = (
+                live
+                & (s_cls.is_null() | s_cls.list.contains(visa_class).fill_null(False))
+                & (s_grp.is_null() | s_grp.list.contains(group).fill_null(False))
+            )
+            raise_out = hit & (s_sev > best_sev)
+            best = pl.when(raise_out).then(s_out).otherwise(best)
+            best_sev = pl.when(raise_out).then(s_sev).otherwise(best_sev)
+            quota = pl.when(hit & s_q.is_not_null()).then(s_q).otherwise(quota)
+        outcome = pl.when(needs).then(pl.lit("needs_information")).otherwise(best)
 
     priority = (
         pl.col("priority_service").fill_null(False) if "priority_service" in frame.columns else pl.lit(False)
@@ -186,6 +311,6 @@ def replay(
         decision_due_by=pl.when(proceed & days.is_not_null()).then(due).otherwise(None),
         multiple_entry_allowed=vals["multiple_entry_allowed"],
         priority_service_allowed=pl.col("__pa"),
-        quota=vals["quota"],
+        quota=pl.when(pl.col("__outcome").is_in(["proceed", "needs_information"])).then(quota),
     )
     return out.drop([c for c in out.columns if c.startswith("__")])

@@ -22,6 +22,7 @@ from visalever.policy.loader import Policy, validate_designation
 from visalever.policy.models import (
     CATEGORIES,
     OUTCOME_SEVERITY,
+    ActRef,
     Designation,
     Effects,
     LegalReference,
@@ -71,17 +72,37 @@ class DesignationSet:
 
 @dataclass(frozen=True, slots=True)
 class Scoped:
-    """An outcome limited to some visa classes and/or applicant groups (None = any)."""
+    """A measure limited to some visa classes and/or applicant groups (None = any), applied per
+    application: an outcome (most severe wins) and/or a quota. Classes and groups are canonical."""
 
     outcome: str
     visa_classes: frozenset[str] | None
     applicant_groups: frozenset[str] | None
     reason: Reason
+    quota: int | None = None
+    act: str | None = None
+
+    def needs(self) -> tuple[str, ...]:
+        """The application fields this measure's scope reads."""
+        out = []
+        if self.visa_classes is not None:
+            out.append("visa_class")
+        if self.applicant_groups is not None:
+            out.append("applicant_group")
+        return tuple(out)
+
+    def matches(self, visa_class: str | None, group: str | None) -> bool:
+        return (self.visa_classes is None or visa_class in self.visa_classes) and (
+            self.applicant_groups is None or group in self.applicant_groups
+        )
 
 
 @dataclass(slots=True)
 class Row:
-    """One (country, category) row: values, base values, reasons keyed by the field they explain."""
+    """One (country, category) row: values, base values, reasons keyed by the field they explain.
+
+    `final`: the visa requirement list decided the row (own nationals, no visa needed), so no measure,
+    exemption or class-limited measure changes it. `unknown`: fields the law as data cannot give."""
 
     iso3: str
     category: str
@@ -89,8 +110,10 @@ class Row:
     base: dict[str, Any]
     reasons: list[tuple[str, Reason]]
     tier: str | None
-    scoped: Scoped | None
+    scoped: tuple[Scoped, ...]
     measure_ids: list[str]
+    final: bool = False
+    unknown: tuple[tuple[str, str], ...] = ()
 
 
 class MeasuresTable:
@@ -192,7 +215,9 @@ def _legal(ref: Any) -> LegalReference:
     return LegalReference(title=ref.title, url=ref.url, instrument=ref.instrument)
 
 
-def _base_values(policy: Policy, category: str, as_of: dt.date, ctx: Mapping[str, Any]) -> tuple[dict, list]:
+def _base_values(
+    policy: Policy, category: str, as_of: dt.date, ctx: Mapping[str, Any]
+) -> tuple[dict, list, tuple[tuple[str, str], ...]]:
     values: dict[str, Any] = {
         "outcome": "proceed",
         "fee_amount": None,
@@ -214,6 +239,9 @@ def _base_values(policy: Policy, category: str, as_of: dt.date, ctx: Mapping[str
     if values["surcharge_currency"] is None:
         values["surcharge_currency"] = values["fee_currency"]
     fee = effects.get("fee")
+    unknown: list[tuple[str, str]] = []
+    if values["fee_amount"] is None:
+        unknown.append(("fee", _unknown_fee(policy, fee, category, as_of)))
     if isinstance(fee, ValueRef) and fee.parameter:
         _, pv = policy.parameters[fee.parameter].at(as_of)
         if pv is not None:
@@ -232,17 +260,100 @@ def _base_values(policy: Policy, category: str, as_of: dt.date, ctx: Mapping[str
                     ),
                 )
             )
-    return values, reasons
+    return values, reasons, tuple(unknown)
+
+
+def _unknown_fee(policy: Policy, fee: Any, category: str, as_of: dt.date) -> str:
+    """Why the fee is not known: the parameter has no value yet, or its value is deliberately null."""
+    if isinstance(fee, ValueRef) and fee.parameter:
+        param = policy.parameters[fee.parameter]
+        _, pv = param.at(as_of)
+        if pv is None:
+            first = min(param.values)
+            return (
+                f"parameter {fee.parameter} has no value before {first.isoformat()}; the {category} fee on "
+                f"{as_of.isoformat()} is not in the law as data"
+            )
+        why = f": {pv.note}" if pv.note else ""
+        return f"parameter {fee.parameter} is deliberately unset from its date in the law as data{why}"
+    return f"the policy sets no {category} fee"
+
+
+def _act(d: Designation) -> ActRef:
+    """The act a designation is: its id, title, first URL (its instrument's, else its first source's)."""
+    ref = d.legal_reference
+    url = (ref.url if ref is not None else None) or next((s.url for s in d.sources if s.url), None)
+    return ActRef(
+        id=d.id,
+        title=d.title,
+        url=url,
+        instrument=ref.instrument if ref is not None else None,
+        start=d.start,
+        end=d.end,
+        hypothetical=d.hypothetical,
+    )
 
 
 def _use_reason(
-    measure_id: str, measure: Measure, source: str, legal: Any, evidence: str | None, use: MeasureUse
+    measure_id: str,
+    measure: Measure,
+    source: str,
+    provision: Any,
+    evidence: str | None,
+    use: MeasureUse,
+    act: ActRef | None,
 ) -> Reason:
     text = measure.text
     if use.note:
         text = f"{text} {use.note}"
+    legal = _legal(provision)
     return Reason(
-        measure=measure_id, source=source, legal_reference=_legal(legal), evidence=evidence, text=text
+        measure=measure_id,
+        source=source,
+        legal_reference=legal,
+        provision=legal,
+        act=act,
+        evidence=evidence,
+        text=text,
+    )
+
+
+def _requirement_row(
+    policy: Policy, iso3: str, category: str, as_of: dt.date, values: dict[str, Any]
+) -> tuple[str, Reason] | None:
+    """The visa requirement list's answer for the row, if it decides it (own national, no visa needed)."""
+    vr = policy.visa_requirements
+    if vr.is_own_national(iso3):
+        own = vr.own
+        assert own is not None
+        text = own.text or (
+            f"Nationals of {iso3} are the regime's own nationals: they need no visa, and a visa application "
+            "from them cannot be decided."
+        )
+        return "invalid", Reason(
+            measure="own_nationals",
+            source="visa_requirements",
+            legal_reference=_legal(own.reference),
+            provision=_legal(own.reference),
+            evidence=vr.description,
+            text=text,
+        )
+    entry = vr.visa_free(iso3, category, as_of)
+    if entry is None:
+        return None
+    window = f"from {entry.from_.isoformat()}" if entry.from_ else "on the list"
+    until = f" until {entry.until.isoformat()}" if entry.until else ""
+    unverified = " (entry not verified against the primary source)" if not entry.verified else ""
+    return "not_required", Reason(
+        measure="visa_not_required",
+        source="visa_requirements",
+        legal_reference=_legal(entry.reference),
+        provision=_legal(entry.reference),
+        evidence=(entry.note or vr.description),
+        text=(
+            f"Nationals of {iso3} need no visa for {category} on {as_of.isoformat()} ({window}{until})"
+            f"{unverified}; no visa fee is due."
+        ),
     )
 
 
@@ -266,7 +377,7 @@ def resolve_rows(
         for d in sorted(designations, key=lambda d: (d.start, d.id)):
             if d.in_force(as_of) and d.measures:
                 by_country.setdefault(d.iso3, []).append(d)
-    base_cache: dict[str, tuple[dict, list]] = {}
+    base_cache: dict[str, tuple[dict, list, tuple[tuple[str, str], ...]]] = {}
     base_has_context = any(
         isinstance(v, ValueRef) and v.context
         for eff in [policy.base.all, *policy.base.categories.values()]
@@ -280,7 +391,7 @@ def resolve_rows(
             if policy.conditions[t.id].test(dict(ctx)):
                 tier, tier_id = t, t.id
                 break
-        applied: list[tuple[str, str, Any, str | None, MeasureUse, str]] = []
+        applied: list[tuple[str, str, Any, str | None, MeasureUse, str, ActRef | None]] = []
         if tier is not None:
             evidence = f"Tier '{tier.title}': condition `{tier.condition}` holds for {iso3}"
             if tier.assumption:
@@ -291,61 +402,78 @@ def resolve_rows(
                     (
                         use.measure,
                         f"tier:{tier.id}",
-                        tier.reference or m.legal_reference,
+                        m.legal_reference,
                         evidence,
                         use,
                         f"tier.{tier.id}.{j}",
+                        None,
                     )
                 )
         for d in by_country.get(iso3, []):
+            act = _act(d)
             for j, use in enumerate(d.measures):
                 m = policy.measures[use.measure]
                 applied.append(
                     (
                         use.measure,
                         d.id,
-                        d.legal_reference or m.legal_reference,
+                        m.legal_reference,
                         _designation_evidence(d),
                         use,
                         f"designation.{d.id}.{j}",
+                        act,
                     )
                 )
         for category in CATEGORIES:
             if base_has_context:
-                base_vals, base_reasons = _base_values(policy, category, as_of, ctx)
+                base_vals, base_reasons, unknown = _base_values(policy, category, as_of, ctx)
             else:
                 if category not in base_cache:
                     base_cache[category] = _base_values(policy, category, as_of, ctx)
-                base_vals, base_reasons = base_cache[category]
+                base_vals, base_reasons, unknown = base_cache[category]
             values = dict(base_vals)
+            decided = _requirement_row(policy, iso3, category, as_of, values)
+            if decided is not None:
+                values.update(
+                    outcome=decided[0], fee_amount=None, fee_currency=None, surcharge_amount=None,
+                    surcharge_currency=None, slowdown_days=0, processing_days=None,
+                    priority_processing_days=None, multiple_entry_allowed=None, priority_allowed=None,
+                    quota=None,
+                )
+                rows[(iso3, category)] = Row(
+                    iso3, category, values, dict(values), [("outcome", decided[1])], tier_id, (), [],
+                    final=True,
+                )
+                continue
             reasons = list(base_reasons)
-            scoped: Scoped | None = None
+            scoped: list[Scoped] = []
             mids: list[str] = []
-            for mid, source, legal, evidence, use, key in applied:
+            for mid, source, legal, evidence, use, key, act in applied:
                 if use.categories is not None and category not in use.categories:
                     continue
                 m = policy.measures[mid]
                 effects = _merge_effects(m, use)
-                reason = _use_reason(mid, m, source, legal, evidence, use)
+                reason = _use_reason(mid, m, source, legal, evidence, use, act)
                 mids.append(mid)
                 if use.visa_classes is not None or use.applicant_groups is not None:
-                    new = Scoped(
-                        effects.get("outcome", "proceed"),
-                        frozenset(use.visa_classes) if use.visa_classes is not None else None,
-                        frozenset(use.applicant_groups) if use.applicant_groups is not None else None,
-                        reason,
-                    )
-                    if scoped is not None and (scoped.visa_classes, scoped.applicant_groups) != (
-                        new.visa_classes,
-                        new.applicant_groups,
-                    ):
-                        raise InputError(
-                            f"two class/group-limited measures with different scopes apply to "
-                            f"{iso3}/{category} on {as_of}; the engine supports one per row",
-                            location=source,
+                    voc = policy.vocabulary
+                    quota = effects.get("quota")
+                    scoped.append(
+                        Scoped(
+                            effects.get("outcome", "proceed"),
+                            None
+                            if use.visa_classes is None
+                            else frozenset(voc.visa_class(v, f"{source}.visa_classes") for v in use.visa_classes),
+                            None
+                            if use.applicant_groups is None
+                            else frozenset(
+                                voc.applicant_group(g, f"{source}.applicant_groups") for g in use.applicant_groups
+                            ),
+                            reason,
+                            None if quota is None else _value(quota, policy, as_of, ctx, f"{key}.quota.context"),
+                            act.id if act is not None else None,
                         )
-                    if scoped is None or OUTCOME_SEVERITY[new.outcome] > OUTCOME_SEVERITY[scoped.outcome]:
-                        scoped = new
+                    )
                     continue
                 fields = list(_apply(values, effects, policy, as_of, ctx, key))
                 # A measure with no field effect (e.g. suspending a document waiver) still binds the
@@ -353,22 +481,38 @@ def resolve_rows(
                 reasons.extend((fname, reason) for fname in fields or ["procedure"])
             if values["surcharge_amount"] is None:
                 values["surcharge_amount"] = 0.0
-            rows[(iso3, category)] = Row(iso3, category, values, base_vals, reasons, tier_id, scoped, mids)
+            rows[(iso3, category)] = Row(
+                iso3, category, values, base_vals, reasons, tier_id, tuple(scoped), mids, False, unknown
+            )
     return rows
 
 
+def scoped_slots(table: MeasuresTable) -> int:
+    """How many class/group-limited measures the busiest row carries (the replay's slot count)."""
+    return max((len(r.scoped) for r in table.rows.values()), default=0)
+
+
 def _to_frame(table: MeasuresTable) -> pl.DataFrame:
+    slots = scoped_slots(table)
     records = []
     for (iso3, category), row in table.rows.items():
         rec: dict[str, Any] = {"iso3": iso3, "category": category}
         rec.update({k: row.values[k] for k in ROW_FIELDS})
         rec["tier"] = row.tier
         rec["measure_ids"] = row.measure_ids
+        rec["final"] = row.final
+        rec["unknown_fields"] = [f for f, _ in row.unknown]
         rec.update({f"base_{k}": row.base[k] for k in ROW_FIELDS})
-        sc = row.scoped
-        rec["scoped_outcome"] = sc.outcome if sc else None
-        rec["scoped_visa_classes"] = sorted(sc.visa_classes) if sc and sc.visa_classes is not None else None
-        rec["scoped_groups"] = sorted(sc.applicant_groups) if sc and sc.applicant_groups is not None else None
+        for i in range(slots):
+            sc = row.scoped[i] if i < len(row.scoped) else None
+            rec[f"scoped{i}_outcome"] = sc.outcome if sc else None
+            rec[f"scoped{i}_visa_classes"] = (
+                sorted(sc.visa_classes) if sc and sc.visa_classes is not None else None
+            )
+            rec[f"scoped{i}_groups"] = (
+                sorted(sc.applicant_groups) if sc and sc.applicant_groups is not None else None
+            )
+            rec[f"scoped{i}_quota"] = sc.quota if sc else None
         records.append(rec)
     schema: dict[str, Any] = {"iso3": pl.String, "category": pl.String}
     for prefix in ("", "base_"):
@@ -388,15 +532,24 @@ def _to_frame(table: MeasuresTable) -> pl.DataFrame:
             }
         )
         if prefix == "":
-            schema.update({"tier": pl.String, "measure_ids": pl.List(pl.String)})
-    schema.update(
-        {
-            "scoped_outcome": pl.String,
-            "scoped_visa_classes": pl.List(pl.String),
-            "scoped_groups": pl.List(pl.String),
-        }
-    )
-    return pl.DataFrame(records, schema=schema, orient="row" if False else None)
+            schema.update(
+                {
+                    "tier": pl.String,
+                    "measure_ids": pl.List(pl.String),
+                    "final": pl.Boolean,
+                    "unknown_fields": pl.List(pl.String),
+                }
+            )
+    for i in range(slots):
+        schema.update(
+            {
+                f"scoped{i}_outcome": pl.String,
+                f"scoped{i}_visa_classes": pl.List(pl.String),
+                f"scoped{i}_groups": pl.List(pl.String),
+                f"scoped{i}_quota": pl.Int64,
+            }
+        )
+    return pl.DataFrame(records, schema=schema)
 
 
 # --------------------------------------------------------------------------- caching front door
