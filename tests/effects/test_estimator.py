@@ -81,8 +81,15 @@ def test_windows_leave_out_the_straddling_period(start: dt.date, fiscal: bool, e
 def test_missing_indicator_reported_as_insufficient_data() -> None:
     """Without removals in the snapshot, every US act says so instead of estimating anything."""
     empty = pl.DataFrame(
-        schema={"jurisdiction": pl.String, "iso3": pl.String, "period": pl.String, "indicator": pl.String,
-                "value": pl.Float64, "unit": pl.String, "source": pl.String}
+        schema={
+            "jurisdiction": pl.String,
+            "iso3": pl.String,
+            "period": pl.String,
+            "indicator": pl.String,
+            "value": pl.Float64,
+            "unit": pl.String,
+            "source": pl.String,
+        }
     )
     doc = effects("us", observations=empty)
     assert doc["acts"] and doc["summary"]["with_returns_estimate"] == 0

@@ -55,3 +55,68 @@ def register(app: typer.Typer) -> None:
             for d in docs:
                 write_section(path, d["jurisdiction"], render_markdown(d))
             sys.stderr.write(f"wrote {', '.join(js)} section(s) of {path}\n")
+
+    register_appraise(app)
+
+
+class OptionsFormat(StrEnum):
+    """Output formats of `appraise`."""
+
+    table = "table"
+    json = "json"
+
+
+def register_appraise(app: typer.Typer) -> None:
+    """Add `appraise` to the root CLI."""
+
+    @app.command("appraise")
+    @user_errors
+    def appraise_cmd(
+        country: Annotated[str, typer.Option("--country", help="ISO3 code of the nationality.")],
+        jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="uk, eu or us.")] = "uk",
+        year: Annotated[int, typer.Option("--year", help="Year of the grant flows.")] = 2025,
+        fmt: Annotated[OptionsFormat, typer.Option("--format", help="table or json.")] = OptionsFormat.table,
+    ) -> None:
+        """Every rung of the regime's ladder for one nationality: simulated cost, pool, expected response."""
+        from visalever.appraise.options import appraise
+        from visalever.commands._common import emit_table
+
+        doc = appraise(country, jurisdiction.lower(), year)
+        if fmt is OptionsFormat.json:
+            emit_json(doc)
+            return
+        emit_table(
+            options_rows(doc),
+            title=(
+                f"{doc['country']} ({doc['iso3']}), {jurisdiction} {year}: options (modelled, not acts); "
+                "pool "
+                f"{doc['pool']} ({doc['pool_method'].split(':')[0]}); returns base {doc['returns_base']} "
+                f"({doc['returns_base_period']})"
+            ),
+        )
+
+
+def options_rows(doc: dict) -> list[dict]:  # type: ignore[type-arg]
+    """Flat rows of an appraisal (CLI table, markdown brief)."""
+    rows = []
+    for o in doc["options"]:
+        c = o["cost"] or {}
+        r = o["response_pct"] or {}
+        e = o["expected_additional_returns"] or {}
+        rows.append(
+            {
+                "rung": o["id"] + (" (in force)" if o["already_in_force"] else ""),
+                "kind": o["kind"],
+                "visas not issued": c.get("visas_not_issued", {}).get("total", "-")
+                if c
+                else o["cost_status"],
+                "students+workers not issued": c.get("students_workers_not_issued", "-"),
+                "applications affected": c.get("applications_affected", "-"),
+                f"revenue change ({doc['currency']})": c.get("revenue_change", "-"),
+                "response % (low/central/high)": (
+                    f"{r['low']:.0f}/{r['central']:.0f}/{r['high']:.0f} {r['basis']}" if r else "not assessed"
+                ),
+                "extra returns/yr (central)": e.get("central", "-"),
+            }
+        )
+    return rows

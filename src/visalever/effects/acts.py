@@ -181,7 +181,8 @@ def effects(jurisdiction: str, *, observations: pl.DataFrame | None = None) -> d
         last = parse_period(after[-1]).end()
         exclude = _touching(every, first, last)
         others = sorted(
-            o.id for o in every
+            o.id
+            for o in every
             if o.iso3 == d.iso3 and o.id != d.id and o.start <= last and (o.end is None or o.end > first)
         )
         entry: dict[str, Any] = {
@@ -194,9 +195,9 @@ def effects(jurisdiction: str, *, observations: pl.DataFrame | None = None) -> d
             "end": d.end.isoformat() if d.end else None,
             "date_precision": d.date_precision,
             "measures": [m.measure for m in d.measures],
-            "source": (d.legal_reference.url or d.legal_reference.instrument) if d.legal_reference else (
-                d.sources[0].url or d.sources[0].instrument
-            ),
+            "source": (d.legal_reference.url or d.legal_reference.instrument)
+            if d.legal_reference
+            else (d.sources[0].url or d.sources[0].instrument),
             "windows": {"before": before, "straddling_act": straddle, "after": after},
             "excluded_from_comparison": sorted(exclude - {d.iso3}),
             "other_acts_on_country_in_window": others,

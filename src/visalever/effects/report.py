@@ -117,8 +117,10 @@ def render_markdown(doc: dict[str, Any]) -> str:
             b = a[key]
             sv = b.get("straddling_period") or {}
             mid = "".join(f"; {p} (straddles): {_n(v)}" for p, v in sv.items())
-            lines.append(f"- {label} (`{b['indicator']}`): before {_values(b, 'before')}{mid}; after "
-                         f"{_values(b, 'after')}.")
+            lines.append(
+                f"- {label} (`{b['indicator']}`): before {_values(b, 'before')}{mid}; after "
+                f"{_values(b, 'after')}."
+            )
             if b["status"] != "estimated":
                 lines.append(f"  {b['status'][0].upper()}{b['status'][1:]}.")
                 continue

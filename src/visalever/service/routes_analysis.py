@@ -23,8 +23,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in
 Jurisdiction = Literal["uk", "eu", "us"]
 
 
-@router.get("/v1/effects", responses=ERRORS, tags=["analysis"],
-            summary="Effects of past acts: returns and visas before/after vs other nationalities")
+@router.get(
+    "/v1/effects",
+    responses=ERRORS,
+    tags=["analysis"],
+    summary="Effects of past acts: returns and visas before/after vs other nationalities",
+)
 async def list_effects(
     jurisdiction: Annotated[Jurisdiction | None, Query(description="uk, eu or us; all when absent")] = None,
 ) -> Response:
@@ -36,6 +40,26 @@ async def list_effects(
         else:
             docs = [await asyncio.to_thread(effects, j) for j in INDICATORS]
             doc = {"jurisdictions": docs}
+    except InputError as err:
+        raise Unprocessable(str(err)) from None
+    return json_response(doc)
+
+
+@router.get(
+    "/v1/options",
+    responses=ERRORS,
+    tags=["analysis"],
+    summary="Options appraisal for one nationality: every rung with simulated cost and expected response",
+)
+async def options(
+    country: Annotated[str, Query(pattern=r"^[A-Za-z]{3}$", description="ISO3 code")],
+    jurisdiction: Annotated[Jurisdiction, Query()] = "uk",
+    year: Annotated[int, Query(ge=1990, le=2100)] = 2025,
+) -> Response:
+    from visalever.appraise.options import appraise
+
+    try:
+        doc = await asyncio.to_thread(appraise, country, jurisdiction, year)
     except InputError as err:
         raise Unprocessable(str(err)) from None
     return json_response(doc)
