@@ -67,12 +67,18 @@ def register(app: typer.Typer) -> None:
         date: str = typer.Option(..., help="Application date YYYY-MM-DD"),
         priority: bool = typer.Option(False, "--priority", help="The applicant asks for priority service"),
         exemption: list[str] = typer.Option(None, "--exemption", help="Exemption claimed (repeatable)"),  # noqa: B008
-        visa_class: str = typer.Option(None, "--visa-class", help="Visa class, e.g. B1/B2 (US)"),
+        visa_class: str = typer.Option(
+            None, "--visa-class",
+            help="Visa class in the regime's vocabulary, e.g. B-1/B-2 (US); `policy show ID` lists them",
+        ),
         applicant_group: str = typer.Option(
-            None, "--applicant-group", help="Applicant group, e.g. officials"
+            None, "--applicant-group",
+            help="Applicant group in the regime's vocabulary, e.g. government_official (US)",
         ),
         as_of: str = typer.Option(
-            None, "--as-of", help="Law as of this date (default: the application date)"
+            None, "--as-of",
+            help="Accepted for compatibility: measures and fees follow the application date in every "
+            "packaged regime (e.g. NABA 2022 s.70(5)), so a later date does not change the answer",
         ),
         format: str = typer.Option("table", "--format", help="table or json"),
     ) -> None:
@@ -103,7 +109,11 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             emit_json(data)
             return
-        rows = [{"field": k, "value": v} for k, v in data.items() if k not in ("reasons", "policy")]
+        rows = [
+            {"field": k, "value": v}
+            for k, v in data.items()
+            if k not in ("reasons", "policy", "missing", "unknown")
+        ]
         emit_table(rows, title=f"Decision under {pol.id} (revision {pol.revision}, {pol.status})")
         emit_table(
             [
@@ -117,6 +127,14 @@ def register(app: typer.Typer) -> None:
             ],
             title="Reasons",
         )
+        for m in decision.missing:
+            act = f" (act {m.act})" if m.act else ""
+            typer.echo(
+                f"NEEDS INFORMATION: {m.field} decides whether measure {m.measure}{act} applies; "
+                f"allowed values: {', '.join(m.allowed)}"
+            )
+        for u in decision.unknown:
+            typer.echo(f"UNKNOWN {u.field}: {u.reason}")
         if pol.status != "enacted":
             typer.echo(f"NOTE: {pol.note}")
 

@@ -61,9 +61,21 @@ def law_date(policy: Policy, application_date: dt.date, as_of: dt.date | None = 
     return application_date
 
 
+#: How far ahead of today an application may be dated: the law as data is today's; further ahead it
+#: would silently reuse today's fees and acts for years nobody has legislated yet.
+FUTURE_HORIZON = dt.timedelta(days=366)
+
+
 def check_application(policy: Policy, application: Application) -> tuple[str | None, str | None]:
     """Refuse what the law cannot answer; return the canonical (visa_class, applicant_group)."""
     policy.check_in_force(application.application_date)
+    limit = dt.date.today() + FUTURE_HORIZON
+    if application.application_date > limit:
+        raise InputError(
+            f"{application.application_date.isoformat()} is more than a year ahead; the law as data is "
+            f"today's and is not projected past {limit.isoformat()}",
+            location="application_date",
+        )
     voc = policy.vocabulary
     visa_class = voc.visa_class(application.visa_class)
     group = voc.applicant_group(application.applicant_group)

@@ -117,7 +117,7 @@ class PolicyRuntime:
         application = Application.model_construct(
             application_id=req.application_id, nationality=req.nationality, category=req.category,
             application_date=req.application_date, priority_service=req.priority_service,
-            exemptions=list(req.exemptions), visa_class=None, applicant_group=None)
+            exemptions=list(req.exemptions), visa_class=req.visa_class, applicant_group=req.applicant_group)
         return self._to_json(decide(application, policy, designations=designations))
 
     def _ensure_table(self, designations: Any, as_of: Any) -> None:
@@ -155,17 +155,7 @@ class PolicyRuntime:
         return dumped
 
     def _to_json(self, d: Any) -> dict[str, Any]:
-        """The Decision as plain JSON values, without re-validating or re-dumping shared parts."""
-        policy = self._cached_dump(d.policy)
-        return {
-            "outcome": d.outcome,
-            "fee": {"amount": d.fee.amount, "currency": d.fee.currency},
-            "surcharge": {"amount": d.surcharge.amount, "currency": d.surcharge.currency},
-            "earliest_decision_date": _iso(d.earliest_decision_date),
-            "decision_due_by": _iso(d.decision_due_by),
-            "multiple_entry_allowed": d.multiple_entry_allowed,
-            "priority_service_allowed": d.priority_service_allowed,
-            "quota": d.quota,
-            "reasons": [self._cached_dump(r) for r in d.reasons],
-            "policy": policy,
-        }
+        """The Decision as plain JSON values through the engine's one serialisation (shared parts cached)."""
+        from visalever.policy.decide import decision_json
+
+        return decision_json(d, self._cached_dump)

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -21,7 +22,9 @@ from pydantic import (
 )
 
 Category = Literal["visit", "study", "work", "family", "other"]
-Outcome = Literal["proceed", "suspended", "invalid", "quota_exhausted"]
+Outcome = Literal[
+    "proceed", "suspended", "invalid", "quota_exhausted", "needs_information", "not_required"
+]
 
 
 def _iso_date_text(value: Any) -> Any:
@@ -39,6 +42,16 @@ def _iso_date_text(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+
+
+def _plausible_day(value: date) -> date:
+    if not (date(1900, 1, 1) <= value <= date(2200, 12, 31)):
+        raise ValueError(f"{value.isoformat()} is outside the years 1900-2200")
+    return value
+
+
+# `?as_of=` and other dates in query strings: YYYY-MM-DD only (pydantic alone took `0` as 1970-01-01).
+QueryDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_plausible_day)]
 
 
 def known_country(value: str) -> str:
@@ -76,6 +89,10 @@ class DecisionRequest(Strict):
     priority_service: StrictBool = False
     exemptions: list[Annotated[StrictStr, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=20)
+    visa_class: Annotated[StrictStr, Field(min_length=1, max_length=40)] | None = Field(
+        default=None, description="Visa class in the regime's vocabulary (GET /v1/policies/{id}); e.g. B-1/B-2")
+    applicant_group: Annotated[StrictStr, Field(min_length=1, max_length=60)] | None = Field(
+        default=None, description="Applicant group in the regime's vocabulary, e.g. government_official")
 
     _check_nationality = field_validator("nationality")(classmethod(lambda cls, v: known_country(v)))
 
@@ -88,9 +105,9 @@ class DecisionRequest(Strict):
 
 
 class Money(BaseModel):
-    """An amount in a currency (GBP, EUR, USD)."""
+    """An amount in a currency (GBP, EUR, USD); never null: an unknown amount is listed in `unknown`."""
 
-    amount: float | str
+    amount: float
     currency: str
 
 
@@ -119,6 +136,12 @@ class DecisionOut(BaseModel):
     quota: int | None = None
     reasons: list[dict[str, Any]]
     policy: PolicyRef
+    visa_class: str | None = None
+    applicant_group: str | None = None
+    missing: list[dict[str, Any]] | None = Field(
+        default=None, description="With needs_information: the fields the application lacks and the measure")
+    unknown: list[dict[str, Any]] | None = Field(
+        default=None, description="Fields the law as data cannot give for this date, and why")
     quota_ledger: dict[str, Any] | None = Field(
         default=None, description="The cap this decision was counted against (limit, used, remaining)")
 
@@ -169,3 +192,46 @@ class ErrorOut(BaseModel):
 
     error: str
     detail: Any = None
+
+
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "Bad request header (e.g. an Idempotency-Key over 200 characters)",
+    401: "No bearer token, or one that is unknown, revoked or expired",
+    403: "The token's role lacks the permission this route declares",
+    404: "The resource named in the path does not exist",
+    409: "Conflicts with stored state (idempotency key reused with another body, duplicate id)",
+    413: "Request body over the limit",
+    422: "Invalid input; the message names the property",
+    503: "A component or the database is unavailable; retry later",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the error statuses a route can return (each an `ErrorOut` body)."""
+    return {code: {"model": ErrorOut, "description": ERROR_DESCRIPTIONS[code]} for code in codes}
+
+
+class SimulationJobOut(BaseModel):
+    """A simulation job: status, progress in 0..1 and, once done, the result document."""
+
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    progress: float
+    message: str
+    request: dict[str, Any]
+    created: str
+    finished: str | None = None
+    error: str | None = None
+    result: dict[str, Any] | None = None
+
+
+class ReformOut(BaseModel):
+    """An uploaded reform (its text is kept in the database, never in a file)."""
+
+    id: str = Field(description="Name it as `policy` or `baseline` in POST /v1/simulations")
+    policy_id: str = Field(description="The `id` inside the YAML")
+    extends: str | None = None
+    sha256: str
+    size: int
+    created: str
+    owner: str = Field(description="The id of the token that uploaded it")
