@@ -273,9 +273,21 @@ const VL = (() => {
         onclick: () => download(options.filename + ".csv", toCSV(columns, rows), "text/csv"),
       }, `Download CSV (${rows.length} rows)`));
     }
+    if (options.json) {
+      tools.append(el("button", {
+        type: "button",
+        class: "download",
+        onclick: () => download(options.filename + ".json", JSON.stringify(options.json(), null, 2), "application/json"),
+      }, "Download JSON"));
+    }
     const wrap = el("div", { class: "table-wrap", tabindex: "0", role: "region",
       "aria-label": options.caption || "data table" }, tableEl);
-    container.append(tools, wrap);
+    if (options.collapsed) {
+      // Detail sits behind a native disclosure: keyboard-operable, announced, and the figures stay in the DOM.
+      const text = typeof options.collapsed === "string" ? options.collapsed : "Show table";
+      container.append(tools, el("details", { class: "show-table" },
+        el("summary", {}, `${text} (${rows.length} row${rows.length === 1 ? "" : "s"})`), wrap));
+    } else container.append(tools, wrap);
     if (!rows.length) container.append(el("p", { class: "empty" }, options.empty || "No rows."));
     return tableEl;
   }
@@ -294,7 +306,29 @@ const VL = (() => {
   }
 
   const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["sendDataToCloud"] };
-  function plot(div, traces, layout = {}) {
+  /* Plotly.js (4.6 MB) is fetched only by pages that chart, and only when they first chart, so a page's
+   * summary never waits for it to be parsed. Same origin: the CSP's script-src 'self' allows it. */
+  let plotlyPromise = null;
+  function loadPlotly() {
+    if (window.Plotly) return Promise.resolve(window.Plotly);
+    if (!plotlyPromise) {
+      plotlyPromise = new Promise((resolve, reject) => {
+        const script = el("script", { src: "/assets/plotly.min.js" });
+        script.addEventListener("load", () => resolve(window.Plotly));
+        script.addEventListener("error", () => reject(new Error("plotly.min.js: could not be loaded from this server")));
+        document.head.append(script);
+      });
+    }
+    return plotlyPromise;
+  }
+
+  async function plot(div, traces, layout = {}) {
+    try {
+      await loadPlotly();
+    } catch (err) {
+      error(err.message);
+      return null;
+    }
     const base = {
       margin: { t: 30, r: 10, b: 50, l: 60 },
       colorway: PALETTE,
@@ -302,7 +336,14 @@ const VL = (() => {
       paper_bgcolor: "#ffffff",
       plot_bgcolor: "#ffffff",
     };
-    return Plotly.react(div, traces, { ...base, ...layout }, PLOT_CONFIG);
+    try {
+      const out = await Plotly.react(div, traces, { ...base, ...layout }, PLOT_CONFIG);
+      div.dataset.plotted = "true";
+      return out;
+    } catch (err) {
+      error(`chart: ${err.message}`);
+      return null;
+    }
   }
 
   function today() {
@@ -323,6 +364,139 @@ const VL = (() => {
     history.replaceState(null, "", window.location.pathname + (qs ? "?" + qs : ""));
   }
 
+
+  /* ---- Numbers as an analyst reads them: counts whole, money rounded with its currency, ratios to three
+   * significant figures, intervals as ranges. The raw figure stays in data-value for anyone checking. */
+  const COUNT = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 });
+  const SIG3 = new Intl.NumberFormat("en-GB", { maximumSignificantDigits: 3 });
+  const ONE_DP = new Intl.NumberFormat("en-GB", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const missingValue = (v) => v === null || v === undefined || v === "" || (typeof v === "number" && !Number.isFinite(v));
+
+  function count(v) {
+    if (missingValue(v)) return "—";
+    const n = Math.round(Number(v));
+    return COUNT.format(Object.is(n, -0) ? 0 : n);
+  }
+
+  /* GBP 17.7m, GBP 950k is avoided on purpose: below a million, whole units with grouping read better. */
+  function money(v, currency = "") {
+    if (missingValue(v)) return "—";
+    const n = Number(v), sign = n < 0 ? "−" : "", abs = Math.abs(n), cur = currency ? currency + " " : "";
+    if (abs >= 1e9) return `${sign}${cur}${ONE_DP.format(abs / 1e9)}bn`;
+    if (abs >= 1e6) return `${sign}${cur}${ONE_DP.format(abs / 1e6)}m`;
+    return `${sign}${cur}${COUNT.format(Math.round(abs))}`;
+  }
+
+  function ratio(v) {
+    if (missingValue(v)) return "—";
+    return Number(v) === 0 ? "0" : SIG3.format(Number(v));
+  }
+
+  function percent(v) {
+    if (missingValue(v)) return "—";
+    return `${ONE_DP.format(Number(v) * 100)} %`;
+  }
+
+  /* An interval "a to b" in the figure's own format; a degenerate interval is one number. */
+  function range(lo, hi, format = count) {
+    if (missingValue(lo) && missingValue(hi)) return "—";
+    const a = format(lo), b = format(hi);
+    return a === b ? a : `${a} to ${b}`;
+  }
+
+  /* Which format a figure needs, from its name or unit. */
+  function kindOf(name = "", unit = "") {
+    const n = String(name).toLowerCase(), u = String(unit).toLowerCase();
+    if (/revenue|fee_amount|surcharge_amount|(^|_)fee$|money|gbp|eur|usd/.test(n) || /^(gbp|eur|usd)/.test(u)) return "money";
+    if (/rate|ratio|share|leverage|per_|trend|score/.test(n) || u.startsWith("ratio") || u === "share") return "ratio";
+    if (u === "percent") return "percent";
+    return "count";
+  }
+
+  function figure(v, kind = "count", currency = "") {
+    if (kind === "money") return money(v, currency);
+    if (kind === "ratio") return ratio(v);
+    if (kind === "percent") return percent(v);
+    return count(v);
+  }
+
+  /* ---- Periods: calendar year 2023, quarter 2023Q4, US fiscal year FY2018 (October to September),
+   * year ending June (YE2025-06 / 2025-06 / "YE Jun 2025"). */
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function periodInfo(period, declared) {
+    const p = String(period ?? "");
+    let m;
+    if (declared) return { type: String(declared).replace(/_/g, " "), year: (/(\d{4})/.exec(p) || [])[1] ? Number(/(\d{4})/.exec(p)[1]) : null, label: p, annual: !/Q\d/.test(p) };
+    if ((m = /^(\d{4})$/.exec(p))) return { type: "calendar year", year: Number(m[1]), label: p, annual: true };
+    if ((m = /^FY(\d{4})$/i.exec(p))) return { type: "fiscal year (US: October to September)", year: Number(m[1]), label: p, annual: true };
+    if ((m = /^(\d{4})\s*-?Q([1-4])$/i.exec(p))) return { type: "quarter", year: Number(m[1]), label: `${m[1]} Q${m[2]}`, annual: false };
+    if ((m = /^YE\s*-?(\d{4})-?(\d{2})$/i.exec(p)) || (m = /^(\d{4})-(\d{2})$/.exec(p))) {
+      const month = MONTHS[Number(m[2]) - 1] || m[2];
+      return { type: `year ending ${month === "Jun" ? "June" : month}`, year: Number(m[1]), label: `year ending ${month} ${m[1]}`, annual: true };
+    }
+    if ((m = /^YE\s*([A-Za-z]{3})\w*\s*(\d{4})$/i.exec(p))) {
+      const month = m[1][0].toUpperCase() + m[1].slice(1, 3).toLowerCase();
+      return { type: `year ending ${month === "Jun" ? "June" : month}`, year: Number(m[2]), label: `year ending ${month} ${m[2]}`, annual: true };
+    }
+    return { type: "period", year: (m = /(\d{4})/.exec(p)) ? Number(m[1]) : null, label: p, annual: false };
+  }
+
+  /* ---- Vintage: the release an observation came from, when the snapshot records it; otherwise the raw
+   * data folder it was read from (whose name carries the years it covers). Never invented. */
+  function releaseOf(o) {
+    if (!o || typeof o !== "object") return null;
+    const r = o.release ?? o.vintage ?? o.release_date ?? o.published ?? null;
+    if (r && typeof r === "object") return r.title || r.id || r.date || JSON.stringify(r);
+    return r;
+  }
+  function sourceFile(o) {
+    return String((o && o.source) || "").split("#")[0];
+  }
+  function sourceFolder(o) {
+    const file = sourceFile(o);
+    return file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : file;
+  }
+  function vintageText(o) {
+    const release = releaseOf(o);
+    return release ? `release ${release}` : `release not recorded in the snapshot; read from ${sourceFolder(o) || "unknown file"}`;
+  }
+
+  /* The page-level "vintage of the figures" line under the heading (every page has one). */
+  function setVintage(lines, summary = null) {
+    const box = document.getElementById("vintage");
+    if (!box) return;
+    clear(box);
+    const list = (Array.isArray(lines) ? lines : [lines]).filter(Boolean);
+    const head = el("strong", {}, "Vintage of the figures on this page: ");
+    if (list.length === 1 && !summary) box.append(head, list[0]);
+    else {
+      box.append(head, summary || `${list.length} sources`, " ",
+        el("details", { class: "vintage-detail" }, el("summary", {}, "Each source"), el("ul", {}, list.map((l) => el("li", {}, l)))));
+    }
+    box.hidden = false;
+  }
+
+  /* ---- Shareable state: a view's controls live in the query string. pushQuery adds a history entry
+   * (back/forward walk through views); replaceQuery only rewrites the current one. */
+  function pushQuery(values) {
+    const query = new URLSearchParams(window.location.search);
+    for (const [k, v] of Object.entries(values)) {
+      if (v === null || v === undefined || v === "" || v === false) query.delete(k);
+      else query.set(k, v === true ? "1" : v);
+    }
+    const qs = query.toString();
+    const target = window.location.pathname + (qs ? "?" + qs : "");
+    if (target !== window.location.pathname + window.location.search) history.pushState(null, "", target);
+  }
+
+  let openapiPaths = null;
+  async function endpoints() {
+    if (!openapiPaths) {
+      openapiPaths = api("/openapi.json").then((doc) => Object.keys((doc && doc.paths) || {})).catch(() => []);
+    }
+    return openapiPaths;
+  }
+
   return {
     PALETTE, el, fmt, node, clear, error, clearErrors, note, clearNotes, surfaceNotes, api, asList, get, pick, setTwin,
     addTwin: (label, url) => {
@@ -337,6 +511,8 @@ const VL = (() => {
       const link = [...document.querySelectorAll("a.json-twin")].find((a) => a.dataset.base === base);
       if (link) link.replaceWith(document.createTextNode(`(${base}: not available on this server)`));
     },
-    toCSV, download, columnsOf, table, definitionList, plot, today, params, replaceQuery,
+    toCSV, download, columnsOf, table, definitionList, plot, loadPlotly, today, params, replaceQuery, pushQuery, endpoints,
+    count, money, ratio, percent, range, kindOf, figure, periodInfo, releaseOf, sourceFile, sourceFolder, vintageText,
+    setVintage,
   };
 })();
