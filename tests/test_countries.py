@@ -25,6 +25,17 @@ from visalever.errors import InputError
         ("Occupied Palestinian Territories", "home_office", "PSE"),
         ("France", "eurostat", "FRA"),
         ("  United   Kingdom ", "eurostat", "GBR"),
+        ("Congo, Democratic Republic of the", "state_dept", "COD"),
+        ("Congo, Republic of the", "state_dept", "COG"),
+        # ICE country keys: ISO3 codes stand for themselves, the rest are mapped explicitly.
+        ("GIN", "ice", "GIN"),
+        ("XKX", "ice", "XKX"),
+        ("YUG", "ice", "YUG"),
+        ("CSK", "ice", "CSK"),
+        ("XUN", "ice", "NONCOUNTRY:unknown"),
+        ("XST", "ice", "NONCOUNTRY:stateless"),
+        ("XKO", "ice", "NONCOUNTRY:ambiguous"),
+        ("All other nationalities", "home_office", "NONCOUNTRY:other_nationalities"),
     ],
 )
 def test_aliases_resolve(label: str, family: str, code: str) -> None:
@@ -64,3 +75,9 @@ def test_registry() -> None:
     assert country_name("XKX") == "Kosovo"
     with pytest.raises(InputError):
         country_name("ZZZ")
+
+
+@pytest.mark.parametrize("key", ["XXX", "Mexico", "mex", "ZZZ"])
+def test_unknown_ice_keys_raise(key: str) -> None:
+    with pytest.raises(InputError, match="ICE_KEYS"):
+        resolve_label(key, "ice")

@@ -17,7 +17,8 @@ def test_indicators_json_has_exact_keys() -> None:
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)
     assert rows and all(
-        set(r) == {"jurisdiction", "iso3", "period", "indicator", "value", "unit", "source"} for r in rows
+        set(r) == {"jurisdiction", "iso3", "period", "indicator", "value", "unit", "source", "release"}
+        for r in rows
     )
     assert {r["indicator"] for r in rows} >= {"returns.enforced", "returns.total", "asylum.claims"}
 
@@ -47,3 +48,23 @@ def test_countries_json() -> None:
     assert res.exit_code == 0
     codes = {c["iso3"] for c in json.loads(res.output)}
     assert {"XKX", "GBR", "COD"} <= codes
+
+
+def test_indicators_answer_from_the_newest_release() -> None:
+    args = ["indicators", "--jurisdiction", "uk", "--country", "ALB", "--period", "2025"]
+    res = CliRunner().invoke(app, [*args, "--indicator", "returns.enforced", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    (row,) = json.loads(res.output)
+    assert row["value"] == 2439 and row["release"].startswith("2026-03 Home Office")
+
+
+def test_data_revisions_lists_the_2025_national_revision() -> None:
+    res = CliRunner().invoke(app, ["data", "revisions", "--indicator", "returns.total", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert all(r["indicator"] == "returns.total" for r in rows)
+    nat = [r for r in rows if r["iso3"] == "ALL" and r["period"] == "2025"]
+    assert [(r["old_value"], r["new_value"], r["difference"]) for r in nat] == [(56197, 57679, 1482)]
+    table = CliRunner().invoke(app, ["data", "revisions", "--indicator", "returns.total", "--country", "ALL"])
+    assert table.exit_code == 0 and "2026-03 Home Office" in table.output
+    assert CliRunner().invoke(app, ["data", "revisions", "--format", "xml"]).exit_code == 2

@@ -1,4 +1,5 @@
-"""Snapshot: a rebuild from raw data gives the committed rows; contract columns; known defects reported."""
+"""Snapshot: a rebuild from raw data gives the committed rows; contract columns; known defects reported;
+release vintages (newest wins, revisions listed); the readers of the 2025-2026 folders."""
 
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ def test_rebuild_matches_committed_snapshot(rebuilt: tuple[Path, dict]) -> None:
     assert fresh.equals(committed)
     manifest = json.loads((out / snap.MANIFEST_FILE).read_text())
     assert manifest["observations_rows"] == fresh.height
+    revs = pl.read_parquet(out / snap.REVISIONS_FILE)
+    assert revs.columns == snap.REVISION_COLUMNS
+    assert revs.equals(pl.read_parquet(SNAPSHOT_DIR / snap.REVISIONS_FILE))
+    assert manifest["revisions_rows"] == revs.height
+    assert fresh["release"].null_count() == 0
 
 
 def test_manifest_accounts_for_every_raw_file(rebuilt: tuple[Path, dict], raw_root: Path) -> None:
@@ -54,7 +60,9 @@ def test_published_figures(rebuilt: tuple[Path, dict]) -> None:
 
     assert value("us", "ALL", "FY2018", "visas.issued.niv_total") == 9_028_026
     assert value("uk", "ALL", "2025", "visas.granted.visitor") == 2_239_582
-    assert value("uk", "ALL", "2025", "returns.total") == 56_197
+    # Two vintages of 2025 returns: the March 2026 release wins, December 2025 is a revision.
+    assert value("uk", "ALL", "2025", "returns.total") == 57_679
+    assert value("uk", "ALB", "2025", "returns.enforced") == 2_439
     assert value("uk", "ALL", "2025", "arrivals.small_boat") == 41_472
     assert value("uk", "ALL", "2024", "arrivals.small_boat") == 36_816
     assert value("uk", "USA", "2025", "visas.granted.non_visitor") == 32_418
@@ -83,6 +91,57 @@ def test_published_figures(rebuilt: tuple[Path, dict]) -> None:
     assert "proxy for nationality" in df.filter(jurisdiction="eu", indicator="visas.issued")["unit"][0]
 
 
+def test_new_folders(rebuilt: tuple[Path, dict]) -> None:
+    """The 2025-2026 readers: distinct indicators, labelled periods, reconciled national totals."""
+    out, _ = rebuilt
+    df = pl.read_parquet(out / snap.OBS_FILE)
+
+    def one(j: str, iso: str, period: str, ind: str) -> dict:
+        hit = df.filter(jurisdiction=j, iso3=iso, period=period, indicator=ind)
+        assert hit.height == 1, (j, iso, period, ind)
+        return hit.row(0, named=True)
+
+    # Main applicants only: a distinct indicator, never asylum.claims.
+    assert one("uk", "PAK", "2025", "asylum.claims.main_applicants")["value"] == 7_851
+    assert one("uk", "ALL", "2025", "asylum.claims")["value"] == 100_625
+    # Outcome-analysis cohorts are their own indicators, by year of claim.
+    assert one("uk", "AFG", "2007", "asylum.cohort.claims")["value"] == 2_227
+    assert one("uk", "AFG", "2007", "asylum.cohort.returns.enforced")["value"] == 793
+    assert df.filter(indicator="asylum.cohort.initial.refusals", period="2024").height > 100
+    # The third party's grant rate only under a name saying withdrawals are in the denominator.
+    g = one("uk", "YEM", "2025", "asylum.grant_rate.incl_withdrawals")
+    assert "INCLUDING withdrawals" in g["unit"]
+    # IER_02b: calendar years sum to the published totals; years ending June are labelled as such.
+    assert one("uk", "ALL", "2022", "arrivals.small_boat")["value"] == 45_774
+    assert one("uk", "ALL", "2025", "arrivals.small_boat")["value"] == 41_472
+    assert one("uk", "ERI", "YE2026-06", "arrivals.small_boat")["release"].startswith("2026-06 Home Office")
+    # US: NIV to FY2024 from the new workbook; ICE removals FY2014-2024 with ICE's printed totals.
+    niv = one("us", "ALL", "FY2024", "visas.issued.niv_total")
+    assert niv["source"].startswith("us/state_niv_issuances_fy1997_2024/")
+    assert one("us", "ALL", "FY2018", "visas.issued.niv_total")["release"].startswith("2024-09")
+    assert one("us", "ALL", "FY2014", "removals.total")["value"] == 315_943
+    assert one("us", "ALL", "FY2024", "removals.total")["value"] == 271_484
+    assert one("us", "GIN", "FY2016", "removals.total")["value"] > 0
+    # Historic keys stay their own series; unknown / stateless / ambiguous "Korea" are ALL only.
+    assert df.filter(jurisdiction="us", iso3="YUG", indicator="removals.total").height > 0
+    assert set(df.filter(jurisdiction="us")["iso3"].unique()).isdisjoint({"XUN", "XST", "XKO"})
+
+
+def test_revisions_list_the_2025_national_revision(rebuilt: tuple[Path, dict]) -> None:
+    out, report = rebuilt
+    revs = pl.read_parquet(out / snap.REVISIONS_FILE)
+    hit = revs.filter(jurisdiction="uk", iso3="ALL", period="2025", indicator="returns.total")
+    assert hit.height == 1
+    r = hit.row(0, named=True)
+    assert (r["old_value"], r["new_value"], r["difference"]) == (56_197, 57_679, 1_482)
+    assert r["old_release"] < r["new_release"] and r["new_release"].startswith("2026-03")
+    # Newest wins: no kept observation comes from a release older than a revision's new release.
+    kept = pl.read_parquet(out / snap.OBS_FILE)
+    joined = revs.join(kept, on=snap.KEY)
+    assert (joined["release"] >= joined["new_release"]).all()
+    assert report["summary"]["revised_by_newer_release"] == revs.height
+
+
 def test_quality_report_lists_known_defects(rebuilt: tuple[Path, dict]) -> None:
     _, report = rebuilt
     text = json.dumps(report["findings"])
@@ -100,6 +159,20 @@ def test_quality_report_lists_known_defects(rebuilt: tuple[Path, dict]) -> None:
         assert report["summary"].get(kind, 0) >= 1, kind
     for needle in ("RUS", "USA", "COD", "June 2026", "2024Q3", "migr_eirtn", "table 39", "gap"):
         assert needle in text, needle
+    # The new folders' defects are reported, each by kind.
+    for kind in (
+        "main_applicants_only",
+        "nonstandard_definition",
+        "transcribed_file",
+        "needs_review",
+        "national_total_only",
+        "top_n_table",
+        "cohort_period",
+        "revised_by_newer_release",
+    ):
+        assert report["summary"].get(kind, 0) >= 1, kind
+    niv = [f for f in report["findings"] if f["file"].startswith("us/state_niv_issuances_fy1997_2024/")]
+    assert any(f["kind"] in ("release_agrees", "release_differs") for f in niv)
     assert report["summary"]["zero_duplicate"] == 8
 
 
@@ -113,5 +186,7 @@ def test_query_filters(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VISALEVER_SNAPSHOT_DIR", raising=False)
     df = snap.query(jurisdiction="uk", country="alb", period="2023", indicator="returns.total")
     assert df.height == 1 and df.columns == snap.COLUMNS
+    revs = snap.revisions(indicator="returns.")
+    assert revs.height and revs["indicator"].str.starts_with("returns.").all()
     assert set(snap.query(country="ALL")["iso3"].unique()) == {"ALL"}
     assert "files" in snap.manifest()

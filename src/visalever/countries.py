@@ -21,7 +21,7 @@ from functools import cache, lru_cache
 from visalever.errors import InputError
 
 NONCOUNTRY = "NONCOUNTRY:"
-FAMILIES = ("home_office", "ukdemographics", "eurostat", "schengen", "state_dept", "dhs")
+FAMILIES = ("home_office", "ukdemographics", "eurostat", "schengen", "state_dept", "dhs", "ice")
 
 # Codes outside ISO 3166-1 that we accept as country codes, with the reason.
 EXTRA_CODES: dict[str, dict[str, str]] = {
@@ -166,9 +166,32 @@ FAMILY_ALIASES: dict[str, dict[str, str]] = {
     "schengen": {
         "usa": "USA",  # 2023/2024 DG HOME workbooks abbreviate the United States
     },
+    "state_dept": {
+        # FY2019-FY2024 sheets of FYs97-24_NIVDetailTable.xlsx
+        "congo, democratic republic of the": "COD",
+        "congo, republic of the": "COG",
+        "bosnia-herzegovina": "BIH",
+        "micronesia": "FSM",
+    },
 }
 # ukdemographics JSONs are reshaped Home Office tables and carry the same territory spellings.
 FAMILY_ALIASES["ukdemographics"] = FAMILY_ALIASES["home_office"]
+
+# ICE removals tables (as transcribed by corbett-hobbs/congress-ideology) carry the origin's ISO3-like
+# `country_key`, not a name. A key that is an ISO 3166-1 alpha-3 code stands for itself; every other
+# key the origin uses is mapped here, explicitly. "Korea" (XKO) is printed by ICE beside "South
+# Korea" (KOR) without saying which Korea it is, so it is not a country series.
+ICE_KEYS: dict[str, str] = {
+    "XKX": "XKX",
+    "ANT": "ANT",
+    "CSK": "CSK",
+    "SCG": "SCG",
+    "SUN": "SUN",
+    "YUG": "YUG",
+    "XKO": NONCOUNTRY + "ambiguous",
+    "XST": NONCOUNTRY + "stateless",
+    "XUN": NONCOUNTRY + "unknown",
+}
 
 # Labels that are not countries, classified explicitly (marker without the NONCOUNTRY: prefix).
 NONCOUNTRY_LABELS: dict[str, str] = {
@@ -194,6 +217,9 @@ NONCOUNTRY_LABELS: dict[str, str] = {
     "oceania": "region",
     "total": "total",
     "grand totals": "total",
+    "grand total": "total",
+    # IER_02b and Irr_02b: the Home Office's own "Other" bucket of a top-N table (not "unknown")
+    "all other nationalities": "other_nationalities",
     "totals for africa": "total",
     "totals for asia": "total",
     "totals for europe": "total",
@@ -228,6 +254,8 @@ def resolve_label(label: str, family: str) -> str:
     """Resolve a publisher's label to ISO3 or `NONCOUNTRY:<class>`; unknown labels raise InputError."""
     if family not in FAMILIES:
         raise InputError(f"unknown label family {family!r} (known: {', '.join(FAMILIES)})")
+    if family == "ice":
+        return _resolve_ice_key(str(label))
     key = _norm(label)
     if key in NONCOUNTRY_LABELS:
         return NONCOUNTRY + NONCOUNTRY_LABELS[key]
@@ -243,6 +271,18 @@ def resolve_label(label: str, family: str) -> str:
         f"unknown country label {str(label)!r} in family {family!r}: add a reviewed alias "
         "in visalever.countries"
     )
+
+
+def _resolve_ice_key(key: str) -> str:
+    """An ICE `country_key`: the explicit table first, then an exact ISO 3166-1 alpha-3 code."""
+    import pycountry
+
+    k = key.strip()
+    if k in ICE_KEYS:
+        return ICE_KEYS[k]
+    if re.fullmatch(r"[A-Z]{3}", k) and pycountry.countries.get(alpha_3=k) is not None:
+        return k
+    raise InputError(f"unknown country key {key!r} in family 'ice': add it to visalever.countries.ICE_KEYS")
 
 
 def is_noncountry(code: str) -> bool:

@@ -9,7 +9,9 @@ are grants.
 
 All files are read and validated before anything is written; any defect raises `InputError` naming
 file, sheet, row and column, and the snapshot stays byte-identical. Figures from an ingested file
-replace snapshot figures for the same (indicator, country, period): a newer release wins.
+replace snapshot figures for the same (indicator, country, period): a newer release wins. Each
+ingested figure carries the release "<data to YYYY-MM> Home Office: <file> (ingested)", the cut-off
+being the last quarter in the workbook, and every figure it changes is added to the revisions.
 """
 
 from __future__ import annotations
@@ -191,9 +193,9 @@ def read_workbook(path: Path) -> pl.DataFrame:
     return df
 
 
-def to_observations(df: pl.DataFrame) -> pl.DataFrame:
+def to_observations(df: pl.DataFrame, name: str = "workbook") -> pl.DataFrame:
     """Quarterly rows -> country and ALL observations, plus calendar years the file covers in full."""
-    from visalever.sources.common import complete_years
+    from visalever.sources.common import complete_years, release_id
 
     countries = df.filter(~pl.col("iso3").str.starts_with("ALL*"))
     allrows = df.with_columns(pl.lit("ALL").alias("iso3"))
@@ -209,8 +211,11 @@ def to_observations(df: pl.DataFrame) -> pl.DataFrame:
         .group_by("iso3", "period", "indicator")
         .agg(pl.col("value").sum(), pl.col("source").first())
     )
+    last = max(q["period"].unique().to_list(), default="1900Q4")
+    data_to = f"{last[:4]}-{int(last[-1]) * 3:02d}"
     obs = pl.concat([q, annual]).with_columns(
         pl.lit("uk").alias("jurisdiction"),
+        pl.lit(release_id(data_to, "Home Office", f"{name} (ingested)")).alias("release"),
         pl.when(pl.col("indicator").str.starts_with("visas."))
         .then(pl.lit("visas"))
         .otherwise(pl.lit("people"))
@@ -230,11 +235,30 @@ def ingest_files(paths: list[Path]) -> dict[str, int]:
         p = Path(p)
         if not p.is_file():
             raise InputError("file not found", location=str(p))
-        frames.append(to_observations(read_workbook(p)))
+        frames.append(to_observations(read_workbook(p), p.name))
     new = snap.canonical(pl.concat(frames).unique(subset=snap.KEY, keep="last", maintain_order=True))
     old = snap.load()
     replaced = old.join(new.select(snap.KEY), on=snap.KEY, how="semi").height
     merged = pl.concat([old.join(new.select(snap.KEY), on=snap.KEY, how="anti"), new])
+    changed = old.join(new, on=snap.KEY, how="inner", suffix="_new").filter(
+        (pl.col("value_new") - pl.col("value")).abs() > 1e-9
+    )
+    added_revisions = changed.select(
+        *snap.KEY,
+        pl.col("value").alias("old_value"),
+        pl.col("value_new").alias("new_value"),
+        (pl.col("value_new") - pl.col("value")).alias("difference"),
+        "unit",
+        pl.col("release").alias("old_release"),
+        pl.col("release_new").alias("new_release"),
+        pl.col("source").alias("old_source"),
+        pl.col("source_new").alias("new_source"),
+    )
+    try:
+        previous = snap.revisions()
+    except InputError:
+        previous = added_revisions.clear()
+    all_revisions = pl.concat([snap.canonical_revisions(previous), snap.canonical_revisions(added_revisions)])
     m = snap.manifest()
     m.setdefault("ingested", [])
     for p in paths:
@@ -243,6 +267,9 @@ def ingest_files(paths: list[Path]) -> dict[str, int]:
         )
     m["indicators"] = sorted(merged["indicator"].unique().to_list())
     snap.write_snapshot(
-        merged, {k: v for k, v in m.items() if not k.startswith("observations_")}, snap.quality()
+        merged,
+        {k: v for k, v in m.items() if not k.startswith(("observations_", "revisions_"))},
+        snap.quality(),
+        revisions_data=all_revisions,
     )
     return {"rows": new.height, "replaced": replaced, "added": new.height - replaced}

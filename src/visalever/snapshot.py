@@ -1,8 +1,11 @@
 """The committed snapshot of official figures: build it from raw tables, load and query it.
 
 `snapshot_data/observations.parquet` holds every observation (see docs/ARCHITECTURE.md for the
-columns), `manifest.json` records per raw file its sha256 and rows read/kept/rejected with reasons,
-and `quality.json` the data-quality findings shown by `visalever data check`. The build is
+columns), each with the `release` it came from; where two releases publish the same figure the
+newest is kept there and every figure a newer release changed goes to `revisions.parquet` (old,
+new, difference: `visalever data revisions`). `manifest.json` records per raw file its sha256 and
+rows read/kept/rejected with reasons, and the releases; `quality.json` the data-quality findings
+shown by `visalever data check`. The build is
 deterministic (sorted rows, no timestamps) and writes each file to a temp file then replaces it, so
 a failed build never leaves a half-written snapshot. `VISALEVER_SNAPSHOT_DIR` points every reader
 and writer at another directory (tests use a temporary copy).
@@ -23,9 +26,21 @@ import polars as pl
 
 from visalever.paths import SNAPSHOT_DIR
 
-COLUMNS = ["jurisdiction", "iso3", "period", "indicator", "value", "unit", "source"]
+COLUMNS = ["jurisdiction", "iso3", "period", "indicator", "value", "unit", "source", "release"]
 KEY = ["jurisdiction", "iso3", "period", "indicator"]
+REVISION_COLUMNS = [
+    *KEY,
+    "old_value",
+    "new_value",
+    "difference",
+    "unit",
+    "old_release",
+    "new_release",
+    "old_source",
+    "new_source",
+]
 OBS_FILE = "observations.parquet"
+REVISIONS_FILE = "revisions.parquet"
 MANIFEST_FILE = "manifest.json"
 QUALITY_FILE = "quality.json"
 
@@ -71,6 +86,35 @@ def query(
     return df
 
 
+def revisions(
+    jurisdiction: str | None = None,
+    country: str | None = None,
+    period: str | None = None,
+    indicator: str | None = None,
+) -> pl.DataFrame:
+    """Figures a newer release changed (old, new, difference), filtered like `query`.
+
+    `indicator` matches the id exactly or, ending in ".", as a prefix ("returns." = every returns id).
+    """
+    path = snapshot_dir() / REVISIONS_FILE
+    if not path.is_file():
+        from visalever.errors import InputError
+
+        raise InputError(f"{path}: revisions missing; run `visalever data build`")
+    df = _load(str(path), path.stat().st_mtime_ns)
+    for col, val in (("jurisdiction", jurisdiction), ("iso3", country), ("period", period)):
+        if val:
+            v = val.upper() if col == "iso3" else (val.lower() if col == "jurisdiction" else val)
+            df = df.filter(pl.col(col) == v)
+    if indicator:
+        df = df.filter(
+            pl.col("indicator").str.starts_with(indicator)
+            if indicator.endswith(".")
+            else pl.col("indicator") == indicator
+        )
+    return df
+
+
 def manifest() -> dict[str, Any]:
     """The snapshot manifest (raw files, hashes, row accounting)."""
     with open(snapshot_dir() / MANIFEST_FILE, encoding="utf-8") as fh:
@@ -96,18 +140,57 @@ def canonical(df: pl.DataFrame) -> pl.DataFrame:
         pl.col("value").cast(pl.Float64),
         pl.col("unit").cast(pl.String),
         pl.col("source").cast(pl.String),
+        pl.col("release").cast(pl.String),
     ).sort(KEY)
 
 
-def resolve_overlaps(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
-    """Keep one row per key: highest priority wins; overlaps with different values are reported."""
+def canonical_revisions(df: pl.DataFrame) -> pl.DataFrame:
+    return df.select(
+        *[pl.col(c).cast(pl.String) for c in KEY],
+        *[pl.col(c).cast(pl.Float64) for c in ("old_value", "new_value", "difference")],
+        *[pl.col(c).cast(pl.String) for c in REVISION_COLUMNS[7:]],
+    ).sort([*KEY, "new_release"])
+
+
+def _revisions(per_release: pl.DataFrame) -> pl.DataFrame:
+    """Consecutive releases of one figure whose values differ: (old, new, difference) per change."""
+    chain = per_release.sort([*KEY, "release"]).with_columns(
+        pl.col("value").shift(-1).over(KEY).alias("new_value"),
+        pl.col("release").shift(-1).over(KEY).alias("new_release"),
+        pl.col("source").shift(-1).over(KEY).alias("new_source"),
+    )
+    changed = chain.filter(
+        pl.col("new_release").is_not_null() & ((pl.col("new_value") - pl.col("value")).abs() > 1e-9)
+    )
+    return canonical_revisions(
+        changed.select(
+            *KEY,
+            pl.col("value").alias("old_value"),
+            "new_value",
+            (pl.col("new_value") - pl.col("value")).alias("difference"),
+            "unit",
+            pl.col("release").alias("old_release"),
+            "new_release",
+            pl.col("source").alias("old_source"),
+            "new_source",
+        )
+    )
+
+
+def resolve_overlaps(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, Any]], pl.DataFrame]:
+    """One row per key: the newest release wins, then the highest priority within a release.
+
+    Returns (kept rows, findings, revisions). Two files of the same release that disagree are a
+    finding (`overlap_differs`); a newer release that changes a figure is a revision, listed with
+    the old and new value and the difference (`visalever data revisions`).
+    """
     from visalever.sources.common import Finding
 
-    df = df.sort([*KEY, "priority", "source"], descending=[False] * 4 + [True, False])
-    dup = df.filter(pl.len().over(KEY) > 1)
+    df = df.sort([*KEY, "release", "priority", "source"], descending=[False] * 4 + [True, True, False])
+    dup = df.filter(pl.len().over([*KEY, "release"]) > 1)
     findings: list[dict[str, Any]] = []
     if dup.height:
-        spread = dup.group_by(KEY).agg(
+        spread = dup.group_by([*KEY, "release"]).agg(
             (pl.col("value").max() - pl.col("value").min()).alias("spread"),
             pl.col("source").first().alias("winner"),
             pl.col("source").last().alias("loser"),
@@ -139,7 +222,34 @@ def resolve_overlaps(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, Any
                     grp.height,
                 ).as_dict()
             )
-    return df.unique(subset=KEY, keep="first", maintain_order=True), findings
+    per_release = df.unique(subset=[*KEY, "release"], keep="first", maintain_order=True)
+    kept = per_release.unique(subset=KEY, keep="first", maintain_order=True)
+    revs = _revisions(per_release)
+    same = per_release.height - kept.height - revs.height
+    if revs.height:
+        by_pair = revs.group_by("old_release", "new_release").len().sort("old_release", "new_release")
+        for old, new, n in by_pair.iter_rows():
+            findings.append(
+                Finding(
+                    "revised_by_newer_release",
+                    "warning",
+                    str(old).split(": ", 1)[-1],
+                    f"{n} figures of release '{old}' revised by '{new}': the newer kept "
+                    "(listed by `visalever data revisions`)",
+                    n,
+                ).as_dict()
+            )
+    if same:
+        findings.append(
+            Finding(
+                "confirmed_by_newer_release",
+                "warning",
+                "(several)",
+                f"{same} figures published again, unchanged, by a newer release: the newer release kept",
+                same,
+            ).as_dict()
+        )
+    return kept, findings, revs
 
 
 def read_raw(
@@ -193,6 +303,14 @@ def parquet_bytes(df: pl.DataFrame) -> bytes:
     return buf.getvalue()
 
 
+def revisions_bytes(df: pl.DataFrame) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    canonical_revisions(df).write_parquet(buf, compression="zstd", statistics=True)
+    return buf.getvalue()
+
+
 def json_bytes(data: Any) -> bytes:
     return (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
 
@@ -202,8 +320,12 @@ def write_snapshot(
     manifest_data: dict[str, Any],
     quality_data: dict[str, Any],
     directory: Path | None = None,
+    revisions_data: pl.DataFrame | None = None,
 ) -> None:
-    """Write the three snapshot files atomically (each replaced only once fully written)."""
+    """Write the snapshot files atomically (each replaced only once fully written).
+
+    `revisions_data` None keeps the revisions file as it is (an ingest adds to it itself).
+    """
     import hashlib
 
     d = directory or snapshot_dir()
@@ -214,6 +336,12 @@ def write_snapshot(
         "observations_rows": obs.height,
     }
     blobs = {OBS_FILE: data, MANIFEST_FILE: json_bytes(manifest_data), QUALITY_FILE: json_bytes(quality_data)}
+    if revisions_data is not None:
+        rev = revisions_bytes(revisions_data)
+        blobs = {REVISIONS_FILE: rev, **blobs}
+        manifest_data["revisions_rows"] = revisions_data.height
+        manifest_data["revisions_sha256"] = hashlib.sha256(rev).hexdigest()
+        blobs[MANIFEST_FILE] = json_bytes(manifest_data)
     for name, blob in blobs.items():
         atomic_write_bytes(d / name, blob)
     _load.cache_clear()
@@ -222,7 +350,7 @@ def write_snapshot(
 def build(raw_root: Path, directory: Path | None = None, progress: Any = None) -> dict[str, Any]:
     """Build the snapshot from raw tables; returns the quality report."""
     obs, files, findings, _ = read_raw(raw_root, progress)
-    kept, overlap_findings = resolve_overlaps(obs)
+    kept, overlap_findings, revs = resolve_overlaps(obs)
     findings = findings + overlap_findings
     kept = canonical(kept)
     manifest_data = {
@@ -236,11 +364,55 @@ def build(raw_root: Path, directory: Path | None = None, progress: Any = None) -
         "files": files,
         "ingested": [],
         "indicators": sorted(kept["indicator"].unique().to_list()),
+        "releases": releases_summary(kept, revs),
+        "vintage": vintage(kept),
     }
     quality_data = {
         "summary": summarise(findings),
         "errors": sum(1 for f in findings if f["severity"] == "error"),
         "findings": findings,
     }
-    write_snapshot(kept, manifest_data, quality_data, directory)
+    write_snapshot(kept, manifest_data, quality_data, directory, revisions_data=revs)
     return quality_data
+
+
+def releases_summary(kept: pl.DataFrame, revs: pl.DataFrame) -> list[dict[str, Any]]:
+    """Per release: jurisdiction, observations it supplies (after newest-wins), figures it revised."""
+    used = kept.group_by("release", "jurisdiction").agg(
+        pl.len().alias("observations"),
+        pl.col("period").min().alias("first_period"),
+        pl.col("period").max().alias("last_period"),
+    )
+    revised = revs.group_by("new_release").len().rename({"new_release": "release", "len": "figures_revised"})
+    superseded = (
+        revs.group_by("old_release").len().rename({"old_release": "release", "len": "figures_superseded"})
+    )
+    out = used.join(revised, on="release", how="left").join(superseded, on="release", how="left")
+    out = out.with_columns(pl.col("figures_revised", "figures_superseded").fill_null(0)).sort(
+        "jurisdiction", "release"
+    )
+    return [
+        {
+            "release": r["release"],
+            "data_to": r["release"][:7],
+            "jurisdiction": r["jurisdiction"],
+            "observations": r["observations"],
+            "periods": f"{r['first_period']}..{r['last_period']}",
+            "figures_revised": r["figures_revised"],
+            "figures_superseded": r["figures_superseded"],
+        }
+        for r in out.iter_rows(named=True)
+    ]
+
+
+def vintage(kept: pl.DataFrame) -> dict[str, Any]:
+    """Per jurisdiction: the newest release whose figures the snapshot uses (what a page shows as vintage)."""
+    newest = (
+        kept.group_by("jurisdiction")
+        .agg(pl.col("release").max().alias("newest_release"))
+        .sort("jurisdiction")
+    )
+    return {
+        r["jurisdiction"]: {"newest_release": r["newest_release"], "data_to": r["newest_release"][:7]}
+        for r in newest.iter_rows(named=True)
+    }

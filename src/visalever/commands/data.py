@@ -1,4 +1,4 @@
-"""CLI for the data foundation: `countries`, `data build|check|ingest`, `indicators`.
+"""CLI for the data foundation: `countries`, `data build|check|ingest|revisions`, `indicators`.
 
 Heavy imports live inside the commands so `visalever indicators` starts in well under a second.
 Exit status: 0 ok; 1 `data check` found errors (unmapped labels, conflicting rows, stale snapshot);
@@ -94,7 +94,9 @@ def build(raw: RawOpt = None, snapshot: SnapOpt = None) -> None:
     root = _raw(raw)
     t0 = time.perf_counter()
     with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("reading", total=4)
+        from visalever.sources import READERS
+
+        task = progress.add_task("reading", total=len(READERS))
 
         def step(name: str) -> None:
             progress.update(task, description=f"reading {name}", advance=1)
@@ -121,7 +123,7 @@ def check(
     _use_snapshot(snapshot)
     root = _raw(raw)
     obs, files, findings, labels = snap.read_raw(root)
-    kept, overlap = snap.resolve_overlaps(obs)
+    kept, overlap, _revisions = snap.resolve_overlaps(obs)
     findings = findings + overlap
     # Staleness: raw hashes against the manifest; rows against the snapshot when nothing was ingested.
     try:
@@ -201,6 +203,42 @@ def ingest(
         f"[green]ingested[/] {result['rows']:,} observations "
         f"({result['replaced']:,} replaced, {result['added']:,} new) from {len(files)} file(s)"
     )
+
+
+@data_app.command("revisions")
+@user_errors
+def revisions(
+    indicator: Annotated[
+        str | None, typer.Option("--indicator", help="e.g. returns.total (ending in '.' = prefix)")
+    ] = None,
+    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", help="uk|eu|us")] = None,
+    country: Annotated[str | None, typer.Option("--country", help="ISO3 or ALL")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="2025, 2025Q1, FY2024")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table|json|csv")] = "table",
+    snapshot: SnapOpt = None,
+) -> None:
+    """Every figure a newer release changed: old and new value, difference, both releases."""
+    from visalever import snapshot as snap
+
+    if fmt not in ("table", "json", "csv"):
+        fail(f"--format: unknown format {fmt!r} (table|json|csv)")
+    _use_snapshot(snapshot)
+    rows = snap.revisions(jurisdiction, country, period, indicator).to_dicts()
+    if fmt == "json":
+        emit_json(rows)
+    elif fmt == "csv":
+        emit_csv(rows, snap.REVISION_COLUMNS)
+    else:
+        # Releases shortened to their data cut-off so the table fits; json/csv carry the full names.
+        short = [
+            {**r, "old": r["old_release"][:7], "new": r["new_release"][:7], "j": r["jurisdiction"]}
+            for r in rows
+        ]
+        cols = ["j", "iso3", "period", "indicator", "old_value", "new_value", "difference", "old", "new"]
+        names = sorted({r["old_release"] for r in rows} | {r["new_release"] for r in rows})
+        emit_table(short, cols, title=f"{len(rows)} figures revised by a newer release")
+        for name in names:
+            print(f"  {name}")
 
 
 @user_errors

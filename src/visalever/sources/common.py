@@ -10,6 +10,7 @@ wrong in the published data as findings for `visalever data check`.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ import polars as pl
 from visalever.countries import is_noncountry, resolve_label
 from visalever.errors import InputError
 
-OBS_COLUMNS = ["jurisdiction", "iso3", "period", "indicator", "value", "unit", "source"]
+OBS_COLUMNS = ["jurisdiction", "iso3", "period", "indicator", "value", "unit", "source", "release"]
 OBS_SCHEMA = {
     "jurisdiction": pl.String,
     "iso3": pl.String,
@@ -29,8 +30,22 @@ OBS_SCHEMA = {
     "value": pl.Float64,
     "unit": pl.String,
     "source": pl.String,
+    "release": pl.String,
     "priority": pl.Int32,
 }
+
+
+def release_id(data_to: str, publisher: str, name: str) -> str:
+    """A release label that sorts chronologically: "<data to YYYY-MM> <publisher>: <name>".
+
+    Why the data cut-off and not a publication date: most origins do not state when a table was
+    published, but every table says the last period it covers, and a release covering later data is
+    the later release of the same statistics. `name` says what the release is (file or table name,
+    and how the cut-off was established when the origin does not state a release).
+    """
+    if not re.fullmatch(r"\d{4}-\d{2}", data_to):
+        raise ValueError(f"release data_to {data_to!r} is not YYYY-MM")
+    return f"{data_to} {publisher}: {name}"
 
 
 @dataclass
@@ -138,8 +153,10 @@ def map_labels(labels: list[str], family: str, file: str, res: ReadResult) -> di
     return out
 
 
-def obs_frame(df: pl.DataFrame, *, jurisdiction: str, unit: str, source: str, priority: int) -> pl.DataFrame:
-    """Complete a frame with iso3/period/indicator/value into the observation schema."""
+def obs_frame(
+    df: pl.DataFrame, *, jurisdiction: str, unit: str, source: str, priority: int, release: str
+) -> pl.DataFrame:
+    """Complete a frame with iso3/period/indicator/value into the observation schema (one release)."""
     return df.select(
         pl.lit(jurisdiction).alias("jurisdiction"),
         pl.col("iso3"),
@@ -148,6 +165,7 @@ def obs_frame(df: pl.DataFrame, *, jurisdiction: str, unit: str, source: str, pr
         pl.col("value").cast(pl.Float64),
         (pl.col("unit") if "unit" in df.columns else pl.lit(unit)).alias("unit"),
         (pl.col("source") if "source" in df.columns else pl.lit(source)).alias("source"),
+        (pl.col("release") if "release" in df.columns else pl.lit(release)).alias("release"),
         pl.lit(priority, dtype=pl.Int32).alias("priority"),
     )
 

@@ -21,11 +21,22 @@ from visalever.sources.common import (
     map_labels,
     new_report,
     obs_frame,
+    release_id,
 )
 
 EUROSTAT = "eu/eurostat_returns_2014_2023"
 SCHENGEN = "eu/schengen_visas_2005_2024"
 VISA_UNIT = "visas (by consulate country: proxy for nationality)"
+RELEASE_EIRTN = release_id(
+    "2023-12", "Eurostat", "migr_eirtn extract via natix-x (extraction date not stated)"
+)
+RELEASE_EIPRE = release_id(
+    "2023-12", "Eurostat", "migr_eipre extract via natix-x (extraction date not stated)"
+)
+
+
+def _schengen_release(year: str, what: str) -> str:
+    return release_id(f"{year}-12", "DG HOME", what)
 
 
 def read_eurostat_returns(root: Path, res: ReadResult) -> None:
@@ -74,7 +85,14 @@ def read_eurostat_returns(root: Path, res: ReadResult) -> None:
     )
     src = f"{rel}#migr_eirtn (mislabelled 'ordered to leave'; returned to a third country)"
     res.frames.append(
-        obs_frame(pl.concat([agg, agg_state]), jurisdiction="eu", unit="people", source=src, priority=50)
+        obs_frame(
+            pl.concat([agg, agg_state]),
+            jurisdiction="eu",
+            unit="people",
+            source=src,
+            priority=50,
+            release=RELEASE_EIRTN,
+        )
     )
     res.findings.append(
         Finding(
@@ -109,12 +127,13 @@ def read_eurostat_illegal(root: Path, res: ReadResult) -> None:
             unit="people",
             source=f"{rel}#migr_eipre (all reasons, summed over reporting states)",
             priority=50,
+            release=RELEASE_EIPRE,
         )
     )
     res.files.append(rep)
 
 
-def _schengen_frame(df: pl.DataFrame, rep, res: ReadResult, source: str) -> None:
+def _schengen_frame(df: pl.DataFrame, rep, res: ReadResult, source: str, release: str) -> None:
     """df: label, period, applied, issued, not_issued -> applied/issued/not_issued/refusal_rate by country."""
     long = pl.concat(
         [
@@ -136,7 +155,9 @@ def _schengen_frame(df: pl.DataFrame, rep, res: ReadResult, source: str) -> None
         pl.lit("visas.refusal_rate").alias("indicator"),
         (pl.col("visas.not_issued") / (pl.col("visas.issued") + pl.col("visas.not_issued"))).alias("value"),
     )
-    res.frames.append(obs_frame(agg, jurisdiction="eu", unit=VISA_UNIT, source=source, priority=50))
+    res.frames.append(
+        obs_frame(agg, jurisdiction="eu", unit=VISA_UNIT, source=source, priority=50, release=release)
+    )
     res.frames.append(
         obs_frame(
             rate,
@@ -144,6 +165,7 @@ def _schengen_frame(df: pl.DataFrame, rep, res: ReadResult, source: str) -> None
             unit="ratio not issued / (issued + not issued), by consulate country: proxy for nationality",
             source=source,
             priority=50,
+            release=release,
         )
     )
 
@@ -171,7 +193,13 @@ def read_schengen(root: Path, res: ReadResult) -> None:
             ]
         ),
     )
-    _schengen_frame(df, rep, res, f"{rel}#C visas by consulate (proxy for nationality)")
+    _schengen_frame(
+        df,
+        rep,
+        res,
+        f"{rel}#C visas by consulate (proxy for nationality)",
+        _schengen_release("2022", "schengen-visa.csv 2005-2022 via mogenshobolth/eu-visa-policy"),
+    )
     for k in list(rep.rejected):
         rep.rejected[k] //= 3
     rep.rows_read //= 3
@@ -217,7 +245,13 @@ def read_schengen(root: Path, res: ReadResult) -> None:
             },
             orient="row",
         )
-        _schengen_frame(df, rep, res, f"{rel}#Data for consulates (uniform C visas; proxy for nationality)")
+        _schengen_frame(
+            df,
+            rep,
+            res,
+            f"{rel}#Data for consulates (uniform C visas; proxy for nationality)",
+            _schengen_release(str(year), f"{year} visa statistics for consulates (workbook)"),
+        )
         for k in list(rep.rejected):
             rep.rejected[k] //= 3
         rep.rows_read //= 3

@@ -19,10 +19,28 @@ from typing import Any
 import polars as pl
 
 from visalever.countries import is_noncountry
-from visalever.sources.common import Finding, ReadResult, complete_years, map_labels, new_report, obs_frame
+from visalever.sources.common import (
+    Finding,
+    ReadResult,
+    complete_years,
+    map_labels,
+    new_report,
+    obs_frame,
+    release_id,
+)
 
 DIR = "uk/home_office_2025"
 PRIORITY = 30
+# Which Home Office release each file reshapes, from the file's own source text. The folder README
+# says "May 2026 release", but asylum-bridge.json, grant-rates-nationality.json and route-dashboard.json
+# cite the year ending December 2025 statistics and their 2025 returns equal that vintage (56,197),
+# so they carry it; visa-routes.json cites the year ending June 2026 release.
+RELEASE_DEC_2025 = release_id(
+    "2025-12", "Home Office", "Immigration system statistics, year ending December 2025"
+)
+RELEASE_JUN_2026 = release_id(
+    "2026-06", "Home Office", "Immigration system statistics, year ending June 2026"
+)
 ROUTES = {
     "Work": "visas.granted.work",
     "Study": "visas.granted.study",
@@ -43,13 +61,15 @@ def _load(root: Path, name: str) -> tuple[Any, Any]:
         return rep, json.load(fh)
 
 
-def _frame(rows: list[tuple[str, str, str, float]], *, unit: str, source: str) -> pl.DataFrame:
+def _frame(
+    rows: list[tuple[str, str, str, float]], *, unit: str, source: str, release: str = RELEASE_DEC_2025
+) -> pl.DataFrame:
     df = pl.DataFrame(
         rows,
         schema={"iso3": pl.String, "period": pl.String, "indicator": pl.String, "value": pl.Float64},
         orient="row",
     )
-    return obs_frame(df, jurisdiction="uk", unit=unit, source=source, priority=PRIORITY)
+    return obs_frame(df, jurisdiction="uk", unit=unit, source=source, priority=PRIORITY, release=release)
 
 
 def read_visa_routes(root: Path, res: ReadResult) -> None:
@@ -175,8 +195,10 @@ def read_visa_routes(root: Path, res: ReadResult) -> None:
                     f"{total:,.0f}, gap {gap:,.0f} ({gap / total:.1%})",
                 )
             )
-    res.frames.append(_frame(rows, unit="visas", source=src))
-    res.frames.append(_frame(all_rows, unit="visas", source=f"{rel}#nationalRouteTotals2025"))
+    res.frames.append(_frame(rows, unit="visas", source=src, release=RELEASE_JUN_2026))
+    res.frames.append(
+        _frame(all_rows, unit="visas", source=f"{rel}#nationalRouteTotals2025", release=RELEASE_JUN_2026)
+    )
     res.files.append(rep)
 
 

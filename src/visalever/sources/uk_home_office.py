@@ -22,9 +22,18 @@ from visalever.sources.common import (
     map_labels,
     new_report,
     obs_frame,
+    release_id,
 )
 
 DIR = "uk/home_office_2001_2024"
+_VIA = "via R package asylum (release not stated by the origin; cut-off = last period in the file)"
+
+
+def _release(data_to: str, table: str) -> str:
+    """The R package does not say which Home Office release it bundled: the cut-off stands for it."""
+    return release_id(data_to, "Home Office", f"{table} {_VIA}")
+
+
 RETURN_GROUPS = {
     "Enforced return": "returns.enforced",
     "Voluntary return": "returns.voluntary",
@@ -46,6 +55,7 @@ def _quarterly(
     source: str,
     unit: str = "people",
     partial_note: str | None = None,
+    release: str,
 ) -> None:
     """Aggregate a (label, period, indicator, value) frame into quarterly + complete-year observations."""
     agg = aggregate_by_nationality(
@@ -67,7 +77,9 @@ def _quarterly(
             )
         )
     res.frames.append(
-        obs_frame(add_annual(agg, years), jurisdiction="uk", unit=unit, source=source, priority=50)
+        obs_frame(
+            add_annual(agg, years), jurisdiction="uk", unit=unit, source=source, priority=50, release=release
+        )
     )
 
 
@@ -87,10 +99,11 @@ def read_returns(root: Path, res: ReadResult) -> None:
     rep.reject("unknown return type group", bad)
     df = df.filter(pl.col("indicator").is_not_null())
     total = df.with_columns(pl.lit("returns.total").alias("indicator"))
-    _quarterly(res, df, rep, source=f"{rel}#Ret_D01")
+    release = _release("2023-12", "Ret_D01")
+    _quarterly(res, df, rep, source=f"{rel}#Ret_D01", release=release)
     # returns.total re-reads the same rows; do not double count them in the manifest.
     tmp = FileReport(path=rel)
-    _quarterly(res, total, tmp, source=f"{rel}#Ret_D01 (sum of return type groups)")
+    _quarterly(res, total, tmp, source=f"{rel}#Ret_D01 (sum of return type groups)", release=release)
     res.files.append(rep)
 
 
@@ -110,6 +123,7 @@ def read_applications(root: Path, res: ReadResult) -> None:
         rep,
         source=f"{rel}#Asy_D01 (main applicants and dependants)",
         partial_note="the table stops at 2024Q3",
+        release=_release("2024-09", "Asy_D01"),
     )
     res.files.append(rep)
 
@@ -130,9 +144,10 @@ def read_irregular(root: Path, res: ReadResult) -> None:
         .drop("method")
     )
     total = base.with_columns(pl.lit("arrivals.irregular_total").alias("indicator")).drop("method")
-    _quarterly(res, total, rep, source=f"{rel}#Irr_D01 (all methods of entry)")
+    release = _release("2023-12", "Irr_D01")
+    _quarterly(res, total, rep, source=f"{rel}#Irr_D01 (all methods of entry)", release=release)
     tmp = FileReport(path=rel)
-    _quarterly(res, small, tmp, source=f"{rel}#Irr_D01 (Small boat arrivals)")
+    _quarterly(res, small, tmp, source=f"{rel}#Irr_D01 (Small boat arrivals)", release=release)
     res.files.append(rep)
 
 
@@ -146,7 +161,13 @@ def read_offenders(root: Path, res: ReadResult) -> None:
         pl.lit("returns.fno").alias("indicator"),
         pl.col("Number of foreign national offender returns").cast(pl.Float64, strict=False).alias("value"),
     )
-    _quarterly(res, df, rep, source=f"{rel}#Ret_D03 (foreign national offender returns)")
+    _quarterly(
+        res,
+        df,
+        rep,
+        source=f"{rel}#Ret_D03 (foreign national offender returns)",
+        release=_release("2023-12", "Ret_D03"),
+    )
     res.files.append(rep)
 
 
@@ -162,7 +183,12 @@ def read_grant_rates(root: Path, res: ReadResult) -> None:
         pl.col("Refused").cast(pl.Float64, strict=False).alias("refusals"),
     )
     wide = aggregate_by_nationality(
-        df, label_col="label", family="home_office", rep=rep, res=res, group=["period"],
+        df,
+        label_col="label",
+        family="home_office",
+        rep=rep,
+        res=res,
+        group=["period"],
         values=("grants", "refusals"),
     )
     agg = wide.unpivot(
@@ -176,10 +202,18 @@ def read_grant_rates(root: Path, res: ReadResult) -> None:
         (pl.col("grants") / decided).alias("value"),
     )
     src = f"{rel}#Asy_D02 (initial decisions)"
-    res.frames.append(obs_frame(agg, jurisdiction="uk", unit="decisions", source=src, priority=50))
+    release = _release("2024-12", "Asy_D02 (annual; cut-off read as the end of its last year, 2024)")
+    res.frames.append(
+        obs_frame(agg, jurisdiction="uk", unit="decisions", source=src, priority=50, release=release)
+    )
     res.frames.append(
         obs_frame(
-            rate, jurisdiction="uk", unit="ratio (grants / (grants + refusals))", source=src, priority=50
+            rate,
+            jurisdiction="uk",
+            unit="ratio (grants / (grants + refusals))",
+            source=src,
+            priority=50,
+            release=release,
         )
     )
     res.files.append(rep)

@@ -1,9 +1,12 @@
-"""US tables: State Department NIV issuances FY1997-FY2018; DHS Yearbook removals and returns.
+"""US tables: State Department NIV issuances FY1997-FY2024; DHS Yearbook removals and returns.
 
 Periods are US fiscal years ("FY2018"). NIV: continent header rows and "Totals for ..." rows are
 skipped, "Grand Totals" is the national total; `visas.issued.niv_total` is the sheet's Grand Total
 column (all classes plus border crossing cards), `visas.issued.b1b2` is B-1 + B-2 + B-1,2 +
-B-1,2/BCC (visitor visas for business and tourism). DHS: `removals_reg.csv` (1993-2008) gives
+B-1,2/BCC (visitor visas for business and tourism; from FY2022 the sheets spell them B1, B2, B1/B2,
+BBBCC). Two workbooks are read: FY1997-2018 and its superset FY1997-2024; the newer one is the newer
+release, so it wins in queries, and every figure where the two differ is a finding of `data check`
+(and a revision). DHS: `removals_reg.csv` (1993-2008) gives
 `removals.total`; `removals_reg_curr.csv` is mislabelled by its origin and holds *returns* (Yearbook
 table 39, 2009-2013), read as `returns.total`; `removed.csv` gives the national series.
 """
@@ -23,11 +26,20 @@ from visalever.sources.common import (
     map_labels,
     new_report,
     obs_frame,
+    release_id,
 )
 
 NIV = "us/state_niv_issuances_fy1997_2018/FYs97-18_NIVDetailTable.xlsx"
+NIV24 = "us/state_niv_issuances_fy1997_2024/FYs97-24_NIVDetailTable.xlsx"
+NIV_RELEASES = {
+    NIV: release_id("2018-09", "State Department", "FYs97-18_NIVDetailTable.xlsx"),
+    NIV24: release_id("2024-09", "State Department", "FYs97-24_NIVDetailTable.xlsx"),
+}
 DHS = "us/dhs_yearbook_removals_1993_2013"
+DHS_RELEASE = release_id("2013-09", "DHS", "Yearbook of Immigration Statistics extracts FY1993-2013")
 B_CLASSES = ("B-1", "B-2", "B-1,2", "B-1,2/BCC")
+# FY2022 onwards the sheets drop the hyphens and name the combined classes differently.
+CLASS_SPELLINGS = {"B1": "B-1", "B2": "B-2", "B1/B2": "B-1,2", "BBBCC": "B-1,2/BCC"}
 
 
 def _num(x: object) -> float | None:
@@ -44,15 +56,16 @@ def _num(x: object) -> float | None:
         return None
 
 
-def read_niv(root: Path, res: ReadResult) -> None:
+def read_niv(root: Path, res: ReadResult, rel: str = NIV) -> pl.DataFrame:
+    """One NIV workbook -> observations (also returned, so the two workbooks can be compared)."""
     import warnings
 
     import openpyxl
 
     warnings.filterwarnings("ignore", module="openpyxl")
 
-    rep = new_report(root, NIV)
-    wb = openpyxl.load_workbook(root / NIV, read_only=True, data_only=True)
+    rep = new_report(root, rel)
+    wb = openpyxl.load_workbook(root / rel, read_only=True, data_only=True)
     rows: list[tuple[str, str, str, float]] = []
     for ws in wb.worksheets:
         it = ws.iter_rows(values_only=True)
@@ -62,6 +75,7 @@ def read_niv(root: Path, res: ReadResult) -> None:
             gt = header.index("Grand Total")
         except ValueError:
             gt = max(i for i, h in enumerate(header) if h)  # FY97: last titled column is the grand total
+        header = [CLASS_SPELLINGS.get(h, h) for h in header]
         bcols = [header.index(c) for c in B_CLASSES if c in header]
         for r in it:
             label = r[0]
@@ -70,13 +84,14 @@ def read_niv(root: Path, res: ReadResult) -> None:
             label = str(label).strip()
             rep.rows_read += 1
             try:
-                code = map_labels([label], "state_dept", NIV, res)[label]
+                code = map_labels([label], "state_dept", rel, res)[label]
             except KeyError:
                 code = None
             if code is None:
                 rep.reject("unmapped nationality label")
                 continue
-            if label == "Grand Totals":
+            is_total = label in ("Grand Totals", "Grand Total")
+            if is_total:
                 code = "ALL"
             elif is_noncountry(code):
                 rep.reject(f"{code.split(':', 1)[1]} row (continent header, subtotal or non-country)")
@@ -88,7 +103,7 @@ def read_niv(root: Path, res: ReadResult) -> None:
             rep.rows_kept += 1
             rows.append((code, fy, "visas.issued.niv_total", total))
             rows.append((code, fy, "visas.issued.b1b2", sum(_num(r[i]) or 0.0 for i in bcols)))
-            if label == "Grand Totals":
+            if is_total:
                 break
     wb.close()
     df = pl.DataFrame(
@@ -102,14 +117,64 @@ def read_niv(root: Path, res: ReadResult) -> None:
             Finding(
                 "duplicate_summed",
                 "warning",
-                NIV,
+                rel,
                 f"{dup.height // 2} country-years appear on two rows of a sheet: summed",
                 dup.height // 2,
             )
         )
     df = df.group_by("iso3", "period", "indicator").agg(pl.col("value").sum())
-    res.frames.append(obs_frame(df, jurisdiction="us", unit="visas", source=f"{NIV}#FY sheets", priority=50))
+    res.frames.append(
+        obs_frame(
+            df,
+            jurisdiction="us",
+            unit="visas",
+            source=f"{rel}#FY sheets",
+            priority=50,
+            release=NIV_RELEASES[rel],
+        )
+    )
     res.files.append(rep)
+    return df
+
+
+def compare_niv(old: pl.DataFrame, new: pl.DataFrame, res: ReadResult) -> None:
+    """Every FY1997-2018 figure where the FY1997-2024 workbook differs from the older one: a finding each.
+
+    The newer workbook is preferred (it is the newer release); the comparison is the check the
+    README asks for, since the older file's years should be identical in the superset.
+    """
+    key = ["iso3", "period", "indicator"]
+    both = old.join(new, on=key, how="full", suffix="_new", coalesce=True).filter(
+        pl.col("period").str.slice(2).cast(pl.Int32) <= 2018
+    )
+    differ = both.filter(
+        pl.col("value").is_null()
+        | pl.col("value_new").is_null()
+        | ((pl.col("value") - pl.col("value_new")).abs() > 1e-9)
+    ).sort(key)
+    if differ.is_empty():
+        res.findings.append(
+            Finding(
+                "release_agrees",
+                "warning",
+                NIV24,
+                f"FY1997-FY2018: all {both.height:,} figures equal those of {NIV}",
+                both.height,
+            )
+        )
+        return
+    for r in differ.iter_rows(named=True):
+        old_v = "absent" if r["value"] is None else f"{r['value']:,.0f}"
+        new_v = "absent" if r["value_new"] is None else f"{r['value_new']:,.0f}"
+        res.findings.append(
+            Finding(
+                "release_differs",
+                "warning",
+                NIV24,
+                f"{r['iso3']} {r['period']} {r['indicator']}: {old_v} in FYs97-18, {new_v} in FYs97-24 "
+                "(the FY1997-2024 workbook is used)",
+            )
+        )
 
 
 def _wide(root: Path, rel: str, indicator: str, res: ReadResult, row_filter: str | None, source: str) -> None:
@@ -178,6 +243,7 @@ def _wide(root: Path, rel: str, indicator: str, res: ReadResult, row_filter: str
             unit="people",
             source=source,
             priority=50,
+            release=DHS_RELEASE,
         )
     )
     res.files.append(rep)
@@ -249,7 +315,12 @@ def read_dhs(root: Path, res: ReadResult) -> None:
     )
     res.frames.append(
         obs_frame(
-            df, jurisdiction="us", unit="people", source=f"{rel}#national removals and returns", priority=60
+            df,
+            jurisdiction="us",
+            unit="people",
+            source=f"{rel}#national removals and returns",
+            priority=60,
+            release=DHS_RELEASE,
         )
     )
     res.files.append(rep)
@@ -260,7 +331,12 @@ def read_dhs(root: Path, res: ReadResult) -> None:
 
 
 def read(root: Path) -> ReadResult:
+    from visalever.sources import us_ice
+
     res = ReadResult()
-    read_niv(root, res)
+    old = read_niv(root, res, NIV)
+    new = read_niv(root, res, NIV24)
+    compare_niv(old, new, res)
     read_dhs(root, res)
+    us_ice.read_ice(root, res)
     return res
