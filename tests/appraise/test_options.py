@@ -62,3 +62,26 @@ def test_expected_returns_capped_by_pool() -> None:
         "capped_by_pool": True,
     }
     assert expected_returns(resp, None, 10.0) is None
+
+
+def test_cli_and_api_answer() -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from visalever.cli import app
+    from visalever.service.http import install_error_handlers
+    from visalever.service.routes_analysis import router
+
+    res = CliRunner().invoke(app, ["optimise", "--target", "returns=50", "--limit", "countries=3"])
+    assert res.exit_code == 0, res.output
+    assert "solved in" in res.stdout and "at the low responses" in res.stdout
+    bad = CliRunner().invoke(app, ["optimise", "--target", "returns"])
+    assert bad.exit_code == 2 and "expected name=number" in bad.output
+    api = FastAPI()
+    install_error_handlers(api)
+    api.include_router(router)
+    client = TestClient(api)
+    got = client.get("/v1/options", params={"country": "COD", "jurisdiction": "uk", "year": 2025})
+    assert got.status_code == 200 and got.json()["iso3"] == "COD"
+    assert client.get("/v1/packages", params={"target": "returns=x"}).status_code == 422

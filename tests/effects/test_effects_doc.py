@@ -48,9 +48,11 @@ def test_api_returns_the_same_document() -> None:
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
+    from visalever.service.http import install_error_handlers
     from visalever.service.routes_analysis import router
 
     app = FastAPI()
+    install_error_handlers(app)
     app.include_router(router)
     client = TestClient(app)
     got = client.get("/v1/effects", params={"jurisdiction": "eu"})

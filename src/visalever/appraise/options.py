@@ -111,6 +111,7 @@ def simulated_costs(
     *,
     as_of: dt.date | None = None,
     observations: pl.DataFrame | None = None,
+    rungs: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """{"rungs": {rung: {iso3: cost}}, "in_force": {iso3: [measures]}, "currency", "missing": {...}}."""
     from visalever import policy as law
@@ -122,7 +123,11 @@ def simulated_costs(
 
     day = as_of or dt.date(year, 12, 31)
     pol = _policy(jurisdiction)
-    rungs = [r["id"] for r in ladder(jurisdiction) if r["kind"] == "penalty"]
+    if observations is None:
+        from visalever import snapshot
+
+        observations = snapshot.load()
+    rungs = [r["id"] for r in (rungs or ladder(jurisdiction)) if r["kind"] == "penalty"]
     try:
         flows = flows_from_observations(observations, year, jurisdiction)
     except InputError as err:
@@ -166,7 +171,10 @@ def simulated_costs(
         for i, c in enumerate(have):
 
             def fig(
-                name: str, cats: tuple[str, ...] = CATS, i: int = i, pc: dict = per_cat  # type: ignore[type-arg]
+                name: str,
+                cats: tuple[str, ...] = CATS,
+                i: int = i,
+                pc: dict = per_cat,  # type: ignore[type-arg]
             ) -> float:
                 return float(sum(pc[k][name][i] for k in cats))
 
@@ -194,7 +202,7 @@ def responses(jurisdiction: str, observations: pl.DataFrame | None = None) -> di
     estimates: dict[str, dict[str, Any]] = {}
     wanted = {a for s in spec.values() for a in s.get("comparable_acts", [])}
     for j in sorted({a.split("-")[0] for a in wanted}):
-        for act in effects(j, observations=observations)["acts"]:
+        for act in effects(j, observations=observations, only=wanted)["acts"]:
             r = act["returns"]
             if act["id"] in wanted and r["status"] == "estimated" and r["estimate"]["interval_pct"]:
                 estimates[act["id"]] = {
@@ -218,8 +226,7 @@ def responses(jurisdiction: str, observations: pl.DataFrame | None = None) -> di
                 "evidence": ev,
                 "comparable_acts": s.get("comparable_acts", []),
                 "note": f"mean of {len(ev)} past act(s) judged comparable; range = widest 90 % placebo "
-                "interval"
-                + ("; few cases" if len(ev) < 3 else ""),
+                "interval" + ("; few cases" if len(ev) < 3 else ""),
                 "assumption_if_no_evidence": a,
             }
         else:
@@ -267,7 +274,7 @@ def appraise_many(
         observations = snapshot.load()
     iso3s = [c.upper() for c in iso3s]
     lad = ladder(jurisdiction)
-    costs = simulated_costs(jurisdiction, year, iso3s, as_of=as_of, observations=observations)
+    costs = simulated_costs(jurisdiction, year, iso3s, as_of=as_of, observations=observations, rungs=lad)
     resp = responses(jurisdiction, observations)
     pl_ = pools(observations, jurisdiction, iso3s, year)
     countries: dict[str, Any] = {}

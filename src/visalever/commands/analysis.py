@@ -57,6 +57,7 @@ def register(app: typer.Typer) -> None:
             sys.stderr.write(f"wrote {', '.join(js)} section(s) of {path}\n")
 
     register_appraise(app)
+    register_optimise(app)
 
 
 class OptionsFormat(StrEnum):
@@ -120,3 +121,76 @@ def options_rows(doc: dict) -> list[dict]:  # type: ignore[type-arg]
             }
         )
     return rows
+
+
+def _limits(items: list[str]) -> dict[str, float]:
+    from visalever.appraise.package import parse_limits
+
+    return parse_limits(items)
+
+
+def register_optimise(app: typer.Typer) -> None:
+    """Add `optimise` to the root CLI."""
+
+    @app.command("optimise")
+    @user_errors
+    def optimise_cmd(
+        target: Annotated[
+            str, typer.Option("--target", help="metric=amount, e.g. returns=200 or visas_at_stake=50000.")
+        ],
+        jurisdiction: Annotated[
+            str, typer.Option("--jurisdiction", help="uk (grant flows by category).")
+        ] = "uk",
+        year: Annotated[int, typer.Option("--year", help="Year of the grant flows.")] = 2025,
+        cost: Annotated[
+            str, typer.Option("--cost", help="students_workers, visas, revenue_loss or applications.")
+        ] = "students_workers",
+        limit: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--limit", help="name=max, repeatable: visas, students_workers, revenue_loss, countries."
+            ),
+        ] = None,
+        fmt: Annotated[OptionsFormat, typer.Option("--format", help="table or json.")] = OptionsFormat.table,
+    ) -> None:
+        """Least-cost package: at most one rung per flagged country reaching the target (exact MILP)."""
+        from visalever.appraise.package import optimise
+        from visalever.commands._common import emit_table
+
+        ((metric, amount),) = _limits([target]).items()
+        doc = optimise(jurisdiction.lower(), year, metric, amount, cost=cost, limits=_limits(limit or []))
+        if fmt is OptionsFormat.json:
+            emit_json(doc)
+            return
+        head = (
+            f"{jurisdiction} {year}: target {metric} >= {amount:g}, least {cost}"
+            + (
+                ", limits " + ", ".join(f"{k}<={v['max']:g}" for k, v in doc["limits"].items())
+                if limit
+                else ""
+            )
+            + f" ({len(doc['flagged_countries'])} flagged countries, {doc['options_considered']} options; "
+            f"modelled, not acts)"
+        )
+        if not doc["feasible"]:
+            sys.stdout.write(
+                f"{head}\nno package reaches the target under these limits; the most reachable is "
+                f"{doc['most_reachable']:g}\n"
+            )
+            return
+        emit_table(doc["package"], title=head)
+        sys.stdout.write(
+            f"cost {doc['package_cost']:g}, {metric} {doc['package_benefit']:g}; "
+            f"solved in {doc['timing_seconds']['solve']:.3f} s ({doc['timing_seconds']['total']:.2f} s "
+            "with the appraisal)\n"
+        )
+        for label, s in doc["sensitivity"].items():
+            sys.stdout.write(
+                f"at the {label} responses: "
+                + (
+                    f"least cost {s['cost']:g} with {len(s['package'])} rungs"
+                    if s["feasible"]
+                    else f"target out of reach (most {s['most_reachable']:g})"
+                )
+                + f"; the central package would bring {s['central_package_returns']:g}\n"
+            )

@@ -154,8 +154,13 @@ def _series_block(
     return block
 
 
-def effects(jurisdiction: str, *, observations: pl.DataFrame | None = None) -> dict[str, Any]:
-    """The effects document of one jurisdiction (what `visalever effects --format json` prints)."""
+def effects(
+    jurisdiction: str, *, observations: pl.DataFrame | None = None, only: set[str] | None = None
+) -> dict[str, Any]:
+    """The effects document of one jurisdiction (what `visalever effects --format json` prints).
+
+    `only` limits the acts evaluated to those designation ids (the options appraisal needs a few).
+    """
     from visalever.countries import country_name
     from visalever.errors import InputError
     from visalever.policy import load_designations
@@ -176,6 +181,8 @@ def effects(jurisdiction: str, *, observations: pl.DataFrame | None = None) -> d
     }
     acts_out = []
     for d in _acts(jurisdiction):
+        if only is not None and d.id not in only:
+            continue
         before, straddle, after = windows(d.start, spec["fiscal"])
         first = period_start(parse_period(before[0]))
         last = parse_period(after[-1]).end()

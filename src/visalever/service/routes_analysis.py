@@ -63,3 +63,31 @@ async def options(
     except InputError as err:
         raise Unprocessable(str(err)) from None
     return json_response(doc)
+
+
+@router.get(
+    "/v1/packages",
+    responses=ERRORS,
+    tags=["analysis"],
+    summary="Least-cost package: at most one rung per flagged country reaching a target (exact MILP)",
+)
+async def package(
+    target: Annotated[str, Query(description="metric=amount, e.g. returns=200")],
+    jurisdiction: Annotated[Jurisdiction, Query()] = "uk",
+    year: Annotated[int, Query(ge=1990, le=2100)] = 2025,
+    cost: Annotated[str, Query(description="students_workers, visas, revenue_loss or applications")] = (
+        "students_workers"
+    ),
+    limit: Annotated[list[str] | None, Query(description="name=max, repeatable")] = None,
+) -> Response:
+    from visalever.appraise.package import optimise
+    from visalever.appraise.package import parse_limits as _limits
+
+    try:
+        ((metric, amount),) = _limits([target]).items()
+        doc = await asyncio.to_thread(
+            optimise, jurisdiction, year, metric, amount, cost=cost, limits=_limits(limit or [])
+        )
+    except InputError as err:
+        raise Unprocessable(str(err)) from None
+    return json_response(doc)
