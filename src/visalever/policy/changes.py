@@ -299,5 +299,5 @@ def changes_between(
 ) -> list[Change]:
     """Changes dated within [since, until] (both inclusive; no `until` = up to the last recorded date)."""
     if until is not None and until < since:
-        raise InputError(f"--until {until} is before --since {since}", location="until")
+        raise InputError(f"until {until} is before since {since}", location="until")
     return [c for c in all_changes(jurisdiction) if c.date >= since and (until is None or c.date <= until)]
