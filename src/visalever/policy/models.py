@@ -180,9 +180,14 @@ class MeasureUse(Strict):
     effects: Effects | None = None
     note: str | None = None
 
-    @model_validator(mode="after")
-    def _scoped_outcome_only(self) -> MeasureUse:
-        return self
+    @field_validator("effects", mode="before")
+    @classmethod
+    def _drop_nulls(cls, v: Any) -> Any:
+        """A designation stored as JSON comes back with every unset effect as null; an override of a
+        designation never means "set to null", so nulls are dropped rather than applied."""
+        if isinstance(v, dict):
+            return {k: x for k, x in v.items() if x is not None}
+        return v
 
 
 class Tier(Strict):

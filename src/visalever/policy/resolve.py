@@ -195,6 +195,8 @@ def _apply(
     """Apply effects to a row's values; return the fields touched."""
     touched = []
     for fname, raw in effects.items():
+        if raw is None and fname in ("outcome", "fee", "surcharge"):
+            continue  # an explicit null (e.g. a designation round-tripped through JSON) sets nothing
         if fname in ("fee", "surcharge"):
             amount, currency = _money_fields(fname, raw, policy, as_of)
             values[f"{fname}_amount"], values[f"{fname}_currency"] = amount, currency
