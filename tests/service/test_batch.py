@@ -1,18 +1,21 @@
-"""SQLite group commit: several decisions in one write transaction keep every per-request guarantee.
+"""Group commit: several decisions in one write transaction keep every per-request guarantee.
 
-Real SQLite file, in process (the batch is what the server builds from one event-loop turn): a
-repeated key replays, a reused key with another body and an unknown exemption are rejected without
-leaving anything behind, the cap is applied one decision after another, and the audit chain links.
+Real SQLite file and real PostgreSQL database, in process (the batch is what the server builds from
+the requests that arrive together): a repeated key replays, a reused key with another body and an
+unknown exemption are rejected without leaving anything behind, the cap is applied one decision
+after another, and the audit chain links and agrees with the tables.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from visalever.service import audit, decisions
+import pytest
+
+from visalever.service import audit, decisions, quotas
 from visalever.service.db import read_tx, write_tx
 from visalever.service.errors import Conflict, ServiceError
-from visalever.service.schemas import DecisionRequest
+from visalever.service.schemas import DecisionRequest, QuotaRequest
 
 
 def _req(app_id: str, **extra: object) -> DecisionRequest:
@@ -20,14 +23,22 @@ def _req(app_id: str, **extra: object) -> DecisionRequest:
                                            "category": "work", "application_date": "2026-03-10", **extra})
 
 
-def test_batch_keeps_idempotency_caps_and_audit(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'batch.db'}"
+    return request.getfixturevalue("pg").create_database()
+
+
+def test_batch_keeps_idempotency_caps_and_audit(db_url: str) -> None:
     from visalever.service.app import create_app
 
-    app = create_app(f"sqlite:///{tmp_path / 'batch.db'}")
+    app = create_app(db_url)
     engine, runtime = app.state.engine, app.state.runtime
     with write_tx(engine) as tx:
-        tx.run("INSERT INTO quotas (quota_id, nationality, category, start_date, end_date, quota_limit, "
-               "used, created_at) VALUES ('cap', 'IND', 'work', '2026-01-01', '2026-12-31', 2, 0, 'now')")
+        quotas.create(tx, QuotaRequest.model_validate(
+            {"quota_id": "cap", "nationality": "IND", "category": "work", "start": "2026-01-01",
+             "end": "2026-12-31", "limit": 2}), None)
     items = [
         (_req("a"), "k-a", "tok"),
         (_req("a"), "k-a", "tok"),                        # same key, same body: replays the first answer
@@ -35,6 +46,7 @@ def test_batch_keeps_idempotency_caps_and_audit(tmp_path: Path) -> None:
         (_req("x", exemptions=["no-such-exemption"]), "k-x", "tok"),  # 422, nothing written
         (_req("b"), "k-b", "tok"),
         (_req("c"), "k-c", "tok"),                        # the cap of 2 is used up by a and b
+        (_req("b"), "k-b", "tok"),                        # a repeat later in the batch replays too
     ]
     out = decisions.record_batch(engine, runtime, items)
     assert out[1] == out[0] and isinstance(out[0], tuple)
@@ -42,11 +54,16 @@ def test_batch_keeps_idempotency_caps_and_audit(tmp_path: Path) -> None:
     assert isinstance(out[3], ServiceError) and "exemptions" in out[3].message
     outcomes = [decisions_outcome(o) for o in (out[0], out[4], out[5])]
     assert outcomes == ["proceed", "proceed", "quota_exhausted"]
+    assert out[6] == out[4]
     with read_tx(engine) as tx:
         assert tx.first("SELECT used FROM quotas WHERE quota_id = 'cap'") == (2,)
         assert tx.first("SELECT count(*) FROM decisions")[0] == 3  # type: ignore[index]
         assert tx.first("SELECT count(*) FROM idempotency_keys WHERE idem_key = 'k-x'")[0] == 0  # type: ignore[index]
-        assert audit.verify(tx).ok
+        report = audit.verify(tx)
+        assert report.ok, report
+    again = decisions.record_batch(engine, runtime, [(_req("a"), "k-a", "tok"), (_req("d"), "k-d", "tok")])
+    assert again[0] == out[0] and decisions_outcome(again[1]) == "quota_exhausted"
+    engine.dispose()
 
 
 def decisions_outcome(result: object) -> str:

@@ -11,6 +11,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -41,13 +42,13 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 class PostgresServer:
     """`with PostgresServer() as pg: pg.url` -> postgresql+psycopg URL of a fresh cluster."""
 
-    def __init__(self, *, fsync: bool = False, max_connections: int = 200) -> None:
+    def __init__(self, *, fsync: bool = False, max_connections: int = 200, port: int = 0) -> None:
         self.bin = postgres_bin()
         if self.bin is None:
             raise RuntimeError("PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin)")
         self.fsync = fsync
         self.max_connections = max_connections
-        self.port = 0
+        self.port = port
         self.root: Path | None = None
         self._dbs = 0
 
@@ -66,15 +67,45 @@ class PostgresServer:
         subprocess.run(_as_postgres([str(self.bin / "initdb"), "-D", str(data), "-U", "postgres",
                                      "--auth=trust", "-E", "UTF8", "--no-sync"]),
                        check=True, capture_output=True)
-        self.port = free_port()
+        self.port = self.port or free_port()
+        self._pg_ctl_start()
+        return self
+
+    def _pg_ctl_start(self) -> None:
+        assert self.root is not None
         opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
                 f"-c max_connections={self.max_connections} -c fsync={'on' if self.fsync else 'off'} "
                 "-c synchronous_commit=on -c shared_buffers=64MB")
-        subprocess.run(_as_postgres([str(self.bin / "pg_ctl"), "-D", str(data), "-o", opts, "-l",
-                                     str(self.root / "server.log"), "-w", "-t", "60", "start"]),
+        subprocess.run(_as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-o", opts,
+                                     "-l", str(self.root / "server.log"), "-w", "-t", "60", "start"]),
                        check=True, capture_output=True)
         self._wait_ready()
-        return self
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster (a crash: no shutdown checkpoint; children exit when it is gone)."""
+        assert self.root is not None
+        pid = int((self.root / "data" / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)  # let the backends notice the postmaster died and exit
+
+    def restart(self) -> None:
+        """Start the same cluster again on the same port (crash recovery runs if it was killed)."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self._pg_ctl_start()
+                return
+            except subprocess.CalledProcessError:  # old backends still hold shared memory
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
 
     def _wait_ready(self) -> None:
         import psycopg

@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +119,8 @@ def make_engine(url: str | None, *, pool_size: int = 8, background_checkpoint: b
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=16, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=16, pool_pre_ping=True, pool_timeout=10,
+                         connect_args={"connect_timeout": 5})
 
 
 class Tx:
@@ -129,12 +132,14 @@ class Tx:
     set-up and migrations.
     """
 
-    __slots__ = ("cursor", "dialect", "_pg")
+    __slots__ = ("cursor", "dialect", "_pg", "head", "outcomes")
 
     def __init__(self, cursor: Any, dialect: str) -> None:
         self.cursor = cursor
         self.dialect = dialect
         self._pg = dialect == "postgresql"
+        self.head: tuple[int, str] | None = None  # (seq, hash) of the audit chain head this tx wrote
+        self.outcomes: list[str] | None = None  # decision outcomes recorded (metrics, after COMMIT)
 
     def _sql(self, sql: str) -> str:
         return _PG_SQL.get(sql) or _PG_SQL.setdefault(sql, sql.replace("?", "%s")) if self._pg else sql
@@ -164,6 +169,9 @@ class Tx:
 
 
 _PG_SQL: dict[str, str] = {}
+# Called with the Tx after each successful COMMIT (audit checkpoints, metrics): only committed state
+# may be announced outside the database.
+AFTER_COMMIT: list[Callable[[Tx], None]] = []
 _WRITE_GATES: dict[tuple[int, str], tuple[threading.Lock, int]] = {}
 
 
@@ -209,8 +217,9 @@ def _raw_tx_inner(engine: Engine, write: bool, sqlite: bool) -> Iterator[Tx]:
         cur = raw.cursor()
         if sqlite:
             cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        tx = Tx(cur, engine.dialect.name)
         try:
-            yield Tx(cur, engine.dialect.name)
+            yield tx
         except BaseException:
             if sqlite:
                 cur.execute("ROLLBACK")
@@ -224,6 +233,98 @@ def _raw_tx_inner(engine: Engine, write: bool, sqlite: bool) -> Iterator[Tx]:
         cur.close()
     finally:
         raw.close()  # back to the pool
+    if _DOWN_SINCE:
+        note_database_up()
+    if tx.head is not None or tx.outcomes:
+        for hook in AFTER_COMMIT:
+            hook(tx)
+
+
+# --- database outages -------------------------------------------------------------------------------
+
+log = logging.getLogger("visalever.service")
+_DOWN_SINCE: list[float] = []  # empty while the database answers; [monotonic time it went down] otherwise
+_DOWN_LOCK = threading.Lock()
+
+
+def database_error_types() -> tuple[type[BaseException], ...]:
+    """The exception classes a lost database connection can surface as (SQLAlchemy's pool, psycopg)."""
+    from sqlalchemy import exc
+
+    kinds: list[type[BaseException]] = [exc.OperationalError, exc.InterfaceError, exc.TimeoutError]
+    try:
+        import psycopg
+
+        kinds += [psycopg.OperationalError, psycopg.InterfaceError]
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return tuple(kinds)
+
+
+def database_unreachable(err: BaseException) -> bool:
+    """True when `err` means the database cannot be reached (connection refused or lost, server
+    shutting down, pool exhausted waiting for it), as opposed to a bad statement or a conflict."""
+    from sqlalchemy import exc
+
+    if isinstance(err, exc.TimeoutError):
+        return True
+    if isinstance(err, exc.DBAPIError):
+        if err.connection_invalidated:
+            return True
+        err = err.orig if err.orig is not None else err
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover
+        return False
+    if isinstance(err, psycopg.InterfaceError):
+        return True
+    if isinstance(err, psycopg.OperationalError):
+        state = getattr(err, "sqlstate", None)
+        return state is None or state.startswith("08") or state in {"57P01", "57P02", "57P03"}
+    return False
+
+
+def note_database_down(err: BaseException) -> None:
+    """Log ONE line when the database becomes unreachable (not a traceback per request)."""
+    with _DOWN_LOCK:
+        if _DOWN_SINCE:
+            return
+        _DOWN_SINCE.append(time.monotonic())
+    first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    log.error("database unreachable (%s): answering 503 with Retry-After until it is back", first_line[:200])
+
+
+def note_database_up() -> None:
+    """Log ONE line when a transaction succeeds again after an outage."""
+    with _DOWN_LOCK:
+        if not _DOWN_SINCE:
+            return
+        since = _DOWN_SINCE.pop()
+    log.warning("database reachable again after %.1f s", time.monotonic() - since)
+
+
+def database_is_down() -> bool:
+    """Whether the last attempt found the database unreachable (for /readyz)."""
+    return bool(_DOWN_SINCE)
+
+
+def wait_for_database(url: str, limit_s: float, *, say: Callable[[str], None] = print) -> Engine:
+    """Open (and migrate) the database, retrying with exponential backoff (0.5 s doubling to 5 s) while
+    it is unreachable, for at most `limit_s` seconds; then the last error propagates."""
+    deadline = time.monotonic() + limit_s
+    delay = 0.5
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return open_database(url)
+        except Exception as err:
+            if not database_unreachable(err) or time.monotonic() + delay > deadline:
+                raise
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+            say(f"waiting for the database (attempt {attempt}, next in {delay:.1f} s): {first}")
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def write_tx(engine: Engine) -> contextlib.AbstractContextManager[Tx]:

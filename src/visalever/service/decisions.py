@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from visalever.errors import InputError
-from visalever.service import audit, idempotency, quotas
+from visalever.service import audit, idempotency, metrics, quotas
 from visalever.service.clock import canonical_json_fast, now_iso
-from visalever.service.db import Tx, is_transient, write_tx
+from visalever.service.db import Tx, database_unreachable, is_transient, write_tx
 from visalever.service.errors import Conflict, NotFound, ServiceError
 from visalever.service.runtime import PolicyRuntime
 from visalever.service.schemas import DecisionRequest
@@ -119,6 +119,8 @@ def _record_sqlite(tx: Tx, runtime: PolicyRuntime, req: DecisionRequest, request
     tx.run(_SQLITE_HEAD_SQL, (seq, digest))
     if key is not None:
         tx.run(_KEY_SQL, (key, fp, body_text, now))
+    tx.head = (seq, digest)
+    _note_outcome(tx, decision["outcome"])
     return 200, body_text
 
 
@@ -145,6 +147,7 @@ def _record(tx: Tx, runtime: PolicyRuntime, req: DecisionRequest, request_text: 
                     tx.date(req.application_date), decision["outcome"], quota_id, policy["id"],
                     policy["revision"], key, token_id, now, body_text)
     _write_pg(tx, decision_row, payload_text, key, fp, body_text, now, token_id)
+    _note_outcome(tx, decision["outcome"])
     return 200, body_text
 
 
@@ -175,6 +178,15 @@ def _write_pg(tx: Tx, decision_row: tuple[Any, ...], payload_text: str, key: str
         tx.run(_PG_WRITE_KEY_SQL, (*params, key, fp, body_text, now, digest))
     else:
         tx.run(_PG_WRITE_SQL, (*params, digest))
+    tx.head = (seq, digest)
+
+
+def _note_outcome(tx: Tx, outcome: str) -> None:
+    """Remember the outcome for the metrics, counted only once the transaction committed."""
+    if tx.outcomes is None:
+        tx.outcomes = [outcome]
+    else:
+        tx.outcomes.append(outcome)
 
 
 def decide_and_record(engine: Engine, runtime: PolicyRuntime, req: DecisionRequest, key: str | None,
@@ -204,50 +216,175 @@ def get(tx: Tx, decision_id: str) -> str:
     return row[0]
 
 
-# --- SQLite group commit -------------------------------------------------------------------------
+# --- group commit ------------------------------------------------------------------------------------
 
 MAX_BATCH = 64
+_Prepared = tuple[DecisionRequest, str, "str | None", str, "str | None"]
 
 
 def record_batch(engine: Engine, runtime: PolicyRuntime,
                  items: list[tuple[DecisionRequest, str | None, str | None]]) -> list[Any]:
-    """Decide and record several decisions in ONE SQLite write transaction (one COMMIT for all).
+    """Decide and record several decisions in ONE write transaction (one COMMIT, one audit-head update).
 
-    Why: on SQLite the BEGIN IMMEDIATE + COMMIT pair cost more than everything else a decision does.
-    Every guarantee of `decide_and_record` holds: the decisions run one after another under the write
-    lock (each sees the quota, audit head and idempotency keys left by the previous one, so caps never
-    over-issue and a key repeated inside a batch replays), each runs in its own SAVEPOINT so a
-    rejected request (409, 422) leaves nothing behind, and no answer is released before the COMMIT.
-    Returns, per item, (status, body text) or the exception to raise for it. If the batch as a whole
-    fails for a non-transient reason, every item is retried in its own transaction.
+    Why: on SQLite the BEGIN IMMEDIATE + COMMIT pair, on PostgreSQL the commit and the wait for the
+    audit-head row lock, cost more than everything else a decision does. Every guarantee of
+    `decide_and_record` holds: the decisions are applied one after another under the locks (each
+    sees the quota, audit head and idempotency keys left by the previous one, so caps never
+    over-issue and a key repeated inside a batch replays), a rejected request (409, 422) leaves
+    nothing behind, and no answer is released before the COMMIT. Returns, per item, (status, body
+    text) or the exception to raise for it. If the batch as a whole fails for a non-transient reason,
+    every item is retried in its own transaction (unless the database is unreachable: then all fail).
     """
-    if len(items) == 1:
+    metrics.observe_batch(len(items))
+    if len(items) == 1 and engine.dialect.name == "sqlite":
         return [_one(engine, runtime, *items[0])]
-    prepared = []
+    prepared: list[_Prepared] = []
     for req, key, token_id in items:
         request_text = canonical_json_fast(req.model_dump(mode="json"))
         prepared.append((req, request_text, key, idempotency.fingerprint_text("POST", PATH, request_text),
                          token_id))
+    batch = _batch_sqlite if engine.dialect.name == "sqlite" else _batch_pg
     for attempt in range(MAX_ATTEMPTS):
-        results: list[Any] = []
         try:
             with write_tx(engine) as tx:
-                cur = tx.cursor
-                for req, request_text, key, fp, token_id in prepared:
-                    cur.execute("SAVEPOINT decision")
-                    try:
-                        results.append(_record_sqlite(tx, runtime, req, request_text, key, fp, token_id))
-                    except (ServiceError, InputError) as err:
-                        cur.execute("ROLLBACK TO decision")
-                        results.append(err)
-                    cur.execute("RELEASE decision")
-            return results
+                return batch(tx, runtime, prepared)
         except Exception as err:
+            if database_unreachable(err):
+                return [err] * len(items)
             if attempt + 1 < MAX_ATTEMPTS and is_transient(engine, err):
                 time.sleep(0.001 * (attempt + 1))
                 continue
             break
     return [_one(engine, runtime, *item) for item in items]
+
+
+def _batch_sqlite(tx: Tx, runtime: PolicyRuntime, prepared: list[_Prepared]) -> list[Any]:
+    """SQLite: each decision in its own SAVEPOINT under the one BEGIN IMMEDIATE."""
+    results: list[Any] = []
+    cur = tx.cursor
+    for req, request_text, key, fp, token_id in prepared:
+        cur.execute("SAVEPOINT decision")
+        head, counted = tx.head, len(tx.outcomes or ())
+        try:
+            results.append(_record_sqlite(tx, runtime, req, request_text, key, fp, token_id))
+        except (ServiceError, InputError) as err:
+            cur.execute("ROLLBACK TO decision")
+            tx.head = head
+            if tx.outcomes:
+                del tx.outcomes[counted:]
+            results.append(err)
+        cur.execute("RELEASE decision")
+    return results
+
+
+_PG_KEYS_SQL = ("SELECT idem_key, fingerprint, status_code, response, "
+                "(SELECT value FROM counters WHERE name = 'designations') FROM idempotency_keys "
+                "WHERE idem_key = ANY(?) UNION ALL SELECT NULL, NULL, NULL, NULL, value FROM counters "
+                "WHERE name = 'designations'")
+_PG_LOCK_QUOTAS_SQL = ("SELECT quota_id, nationality, category, start_date, end_date, quota_limit, used "
+                       "FROM quotas WHERE nationality = ANY(?) AND category = ANY(?) ORDER BY quota_id "
+                       "FOR UPDATE")
+_PG_LOCK_HEAD_SQL = "SELECT value, text_value FROM counters WHERE name = 'audit_head' FOR UPDATE"
+# One statement per decision, atomic by itself (so it needs no savepoint): decision row, audit entry,
+# the quota unit when granted (quota_id NULL matches no row) and the idempotency key when given.
+_PG_ITEM_SQL = (
+    "WITH d AS (" + _INSERT_SQL + "), "
+    "a AS (INSERT INTO audit_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, entry_hash) "
+    "VALUES (?, ?, 'decision', ?, ?, ?, ?, ?)), "
+    "q AS (UPDATE quotas SET used = used + 1 WHERE quota_id = ?) "
+    "INSERT INTO idempotency_keys (idem_key, fingerprint, status_code, response, created_at) "
+    "SELECT ?::text, ?::text, 200, ?::text, ?::text WHERE ?::text IS NOT NULL"
+)
+
+
+def _batch_pg(tx: Tx, runtime: PolicyRuntime, prepared: list[_Prepared]) -> list[Any]:
+    """PostgreSQL: decide outside the locks, then lock the batch's quota rows (in quota_id order) and
+    the audit head (always in that order, as every write path does), apply the caps one decision after
+    another in memory, write every decision in one pipelined round trip, and move the head once."""
+    keys = [p[2] for p in prepared if p[2] is not None]
+    stored: dict[str, tuple[Any, ...]] = {}
+    version = None
+    for row in tx.all(_PG_KEYS_SQL, (keys,)):
+        if row[0] is None:
+            version = row[4]
+        else:
+            stored[row[0]] = row
+    results: list[Any] = [None] * len(prepared)
+    decided: list[tuple[int, dict[str, Any]]] = []
+    claimed: dict[str, tuple[str, int | None]] = {}  # key -> (fingerprint, index of the first use)
+    for i, (req, _text, key, fp, _token) in enumerate(prepared):
+        if key is not None:
+            seen = stored.get(key)
+            if seen is not None:
+                results[i] = (Conflict("Idempotency-Key: this key was already used with a different "
+                                       "request body") if seen[1] != fp else (int(seen[2]), seen[3]))
+                continue
+            first = claimed.get(key)
+            if first is not None:  # the same key earlier in this batch: replay it once it is known
+                results[i] = (Conflict("Idempotency-Key: this key was already used with a different "
+                                       "request body") if first[0] != fp else ("replay", first[1]))
+                continue
+        try:
+            decision = runtime.decide(tx, req, version)
+        except (ServiceError, InputError) as err:
+            results[i] = err
+            continue
+        if key is not None:
+            claimed[key] = (fp, i)
+        decided.append((i, decision))
+    if decided:
+        _write_batch_pg(tx, prepared, decided, results)
+    for i, result in enumerate(results):
+        if isinstance(result, tuple) and result[0] == "replay":
+            results[i] = results[result[1]]  # the first use's (200, body): the exact same text
+    return results
+
+
+def _write_batch_pg(tx: Tx, prepared: list[_Prepared], decided: list[tuple[int, dict[str, Any]]],
+                    results: list[Any]) -> None:
+    pairs = {(prepared[i][0].nationality, prepared[i][0].category) for i, d in decided
+             if d["outcome"] == "proceed"}
+    quotas_by_pair: dict[tuple[str, str], list[list[Any]]] = {}
+    if pairs:
+        nats, cats = sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
+        for row in tx.all(_PG_LOCK_QUOTAS_SQL, (nats, cats)):
+            quotas_by_pair.setdefault((row[1], row[2]), []).append(list(row))
+    head_seq, head_hash = tx.first(_PG_LOCK_HEAD_SQL)  # type: ignore[misc]
+    seq, prev = int(head_seq), head_hash
+    params = []
+    for i, decision in decided:
+        req, request_text, key, fp, token_id = prepared[i]
+        quota_id = granted = None
+        quota_info = None
+        if decision["outcome"] == "proceed":
+            day = req.application_date
+            for q in quotas_by_pair.get((req.nationality, req.category), ()):
+                if q[3] <= day <= q[4]:
+                    quota_id, limit, used = q[0], int(q[5]), int(q[6])
+                    if used < limit:
+                        q[6] = used + 1
+                        granted = quota_id
+                        quota_info = {"quota_id": quota_id, "limit": limit, "used": used + 1,
+                                      "remaining": limit - used - 1}
+                    else:
+                        quota_info = {"quota_id": quota_id, "limit": limit, "used": used, "remaining": 0}
+                        _exhausted(decision, req, quota_id, quota_info)
+                    break
+        decision_id, body_text, payload_text = _finish(decision, req, request_text, key, quota_info)
+        policy = decision["policy"]
+        now = now_iso()
+        seq += 1
+        digest = audit.entry_hash(prev, seq, now, "decision", decision_id, token_id, payload_text)
+        params.append((decision_id, req.application_id, req.nationality, req.category, req.application_date,
+                       decision["outcome"], quota_id, policy["id"], policy["revision"], key, token_id, now,
+                       body_text, seq, now, decision_id, token_id, payload_text, prev, digest, granted,
+                       key, fp, body_text, now, key))
+        prev = digest
+        results[i] = (200, body_text)
+        _note_outcome(tx, decision["outcome"])
+    tx.cursor.executemany(tx._sql(_PG_ITEM_SQL), params)
+    tx.run("UPDATE counters SET value = ?, text_value = ? WHERE name = 'audit_head'", (seq, prev))
+    tx.head = (seq, prev)
 
 
 def _one(engine: Engine, runtime: PolicyRuntime, req: DecisionRequest, key: str | None,
@@ -259,11 +396,14 @@ def _one(engine: Engine, runtime: PolicyRuntime, req: DecisionRequest, key: str 
 
 
 class DecisionBatcher:
-    """Collects the decisions that arrive in one event-loop turn and records them in one transaction.
+    """Collects the decisions that arrive together and records them in one transaction.
 
-    SQLite only (decisions run on the event loop there). A request appends itself and awaits its
-    future; the first one of a turn schedules `_flush` with `call_soon`, so every request whose body
-    was read in the same turn joins the batch. No timer: a lone request is recorded immediately.
+    A request appends itself and awaits its future. SQLite (decisions run on the event loop): the
+    first request of a turn schedules `_flush` with `call_soon`, so every request whose body was read
+    in the same turn joins the batch. PostgreSQL: one batch at a time runs in a worker thread (its
+    round trips release the GIL); everything that arrives meanwhile forms the next batch. No timer:
+    a lone request is recorded immediately. On SIGTERM uvicorn waits for in-flight requests, and
+    so for their batch, before the process exits.
     """
 
     def __init__(self, engine: Engine, runtime: PolicyRuntime) -> None:
@@ -271,6 +411,7 @@ class DecisionBatcher:
         self._runtime = runtime
         self._pending: list[tuple[tuple[DecisionRequest, str | None, str | None], asyncio.Future]] = []
         self._scheduled = False
+        self._threaded = engine.dialect.name != "sqlite"
 
     async def submit(self, req: DecisionRequest, key: str | None, token_id: str | None) -> tuple[int, str]:
         """Queue one decision; returns (status, body text) after its batch committed, or raises."""
@@ -279,8 +420,26 @@ class DecisionBatcher:
         self._pending.append(((req, key, token_id), future))
         if not self._scheduled:
             self._scheduled = True
-            loop.call_soon(self._flush)
+            if self._threaded:
+                loop.create_task(self._drain())
+            else:
+                loop.call_soon(self._flush)
         return await future
+
+    async def _drain(self) -> None:
+        import anyio
+
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                try:
+                    outcomes = await anyio.to_thread.run_sync(
+                        record_batch, self._engine, self._runtime, [item for item, _ in batch])
+                except BaseException as err:  # never leave a request waiting forever
+                    outcomes = [err] * len(batch)
+                _settle(batch, outcomes)
+        finally:
+            self._scheduled = False
 
     def _flush(self) -> None:
         batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
@@ -292,10 +451,15 @@ class DecisionBatcher:
             outcomes = record_batch(self._engine, self._runtime, [item for item, _ in batch])
         except BaseException as err:  # never leave a request waiting forever
             outcomes = [err] * len(batch)
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            if future.done():
-                continue
-            if isinstance(outcome, BaseException):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+        _settle(batch, outcomes)
+
+
+def _settle(batch: list[tuple[Any, asyncio.Future]], outcomes: list[Any]) -> None:
+    """Hand each request its answer or its exception."""
+    for (_, future), outcome in zip(batch, outcomes, strict=True):
+        if future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

@@ -1,5 +1,7 @@
-"""HTTP plumbing shared by the routers: body-size limit, one-line error bodies, JSON responses,
-running blocking database work, and idempotent write transactions.
+"""HTTP plumbing shared by the routers and the decision fast path: THE body-size limit (`read_body`),
+THE mapping of errors to one-line JSON bodies (`error_parts`), JSON responses, running blocking
+database work, and idempotent write transactions. The fast path and the app's exception handlers
+both call these, so an error or an oversized body gets the same answer on every route.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from visalever.errors import InputError
 from visalever.service import idempotency
-from visalever.service.db import Tx, is_transient, write_tx
+from visalever.service.db import (
+    Tx,
+    database_error_types,
+    database_unreachable,
+    is_transient,
+    note_database_down,
+    write_tx,
+)
 from visalever.service.errors import ServiceError
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -41,71 +50,118 @@ def json_response(data: Any, status: int = 200, text: str | None = None) -> Resp
     return Response(content=body, status_code=status, media_type="application/json")
 
 
-def error_response(status: int, message: str, detail: Any = None,
-                   headers: dict[str, str] | None = None) -> Response:
-    """`{"error": "<property>: <what is wrong>", "detail": ...}`."""
+def error_body(message: str, detail: Any = None) -> bytes:
+    """`{"error": "<property>: <what is wrong>", "detail": ...}` as bytes."""
     body: dict[str, Any] = {"error": message}
     if detail is not None:
         body["detail"] = detail
-    return Response(content=json_bytes(body), status_code=status, media_type="application/json",
+    return json_bytes(body)
+
+
+def error_response(status: int, message: str, detail: Any = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    """`{"error": "<property>: <what is wrong>", "detail": ...}`."""
+    return Response(content=error_body(message, detail), status_code=status, media_type="application/json",
                     headers=headers)
 
 
-class BodyTooLarge(Exception):
-    """Raised from the wrapped `receive` when the body passes the limit."""
+RETRY_AFTER_S = 2
+
+
+def error_parts(err: BaseException) -> tuple[int, bytes, dict[str, str]] | None:
+    """(status, JSON body, extra headers) for every error a request may end with; None for a real bug.
+
+    The one mapping used by the app's exception handlers and by the decision fast path. A database
+    that cannot be reached is a 503 with `Retry-After` (and one log line when it goes down, see
+    `db.note_database_down`), never a 500 with a traceback per request.
+    """
+    if isinstance(err, RequestValidationError):
+        message, detail = validation_message(list(err.errors()))
+        return 422, error_body(message, detail), {}
+    if isinstance(err, ServiceError):
+        return err.status, error_body(err.message, err.detail), {}
+    if isinstance(err, InputError):
+        return 422, error_body(str(err)), {}
+    if isinstance(err, StarletteHTTPException):
+        return err.status_code, error_body(str(err.detail)), dict(err.headers or {})
+    if database_unreachable(err):
+        note_database_down(err)
+        return 503, error_body("database: the database is unreachable; retry shortly"), {
+            "Retry-After": str(RETRY_AFTER_S)}
+    return None
+
+
+async def send_error(send: Send, status: int, body: bytes, headers: dict[str, str] | None = None,
+                     close: bool = False) -> None:
+    """Send a complete JSON error response from ASGI code (no Response object needed)."""
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    if close:
+        raw.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    await send_error(send, 413, error_body(f"body: request body is larger than {limit} bytes"), close=True)
+
+
+async def read_body(scope: Scope, receive: Receive, send: Send, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """The whole request body, at most `limit` bytes (by Content-Length, or counted while a chunked
+    body streams in); None when the client went away or the body was too large (413 already sent)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            await _send_413(send, limit)
+            return None
+    chunks = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # client went away
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            await _send_413(send, limit)
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _may_have_body(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+            return True
+    return False
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies over 1 MB with 413 (by Content-Length, or while streaming chunked bodies)."""
+    """Refuse request bodies over 1 MB with 413 on every route, by reading the body here (bounded)
+    and handing it on: an error raised while the app streamed the body used to surface as FastAPI's
+    400 "error parsing the body" instead of 413 (issue 17, a 1.5 MB chunked body on /v1/quotas)."""
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not _may_have_body(scope):
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > self.limit
-                except ValueError:
-                    too_big = False
-                if too_big:
-                    await _send_413(send, self.limit)
-                    return
-        received = 0
-        started = False
+        body = await read_body(scope, receive, send, self.limit)
+        if body is None:
+            return
+        delivered = False
 
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise BodyTooLarge()
-            return message
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await _send_413(send, self.limit)
-
-
-async def _send_413(send: Send, limit: int) -> None:
-    body = json_bytes({"error": f"body: request body is larger than {limit} bytes"})
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": body})
+        await self.app(scope, replay, send)
 
 
 def _loc_text(loc: Any) -> str:
@@ -136,25 +192,20 @@ def validation_message(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str
 
 
 def install_error_handlers(app: Any) -> None:
-    """Every error becomes a 4xx JSON body with one line naming the property; nothing leaks as 5xx."""
+    """Every error becomes a JSON body with one line naming the property (through `error_parts`):
+    4xx for the caller's mistakes, 503 + Retry-After while the database is unreachable."""
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> Response:
-        message, detail = validation_message(list(exc.errors()))
-        return error_response(422, message, detail)
+    async def _handle(_: Request, exc: Exception) -> Response:
+        mapped = error_parts(exc)
+        if mapped is None:
+            raise exc
+        status, body, headers = mapped
+        return Response(content=body, status_code=status, media_type="application/json",
+                        headers=headers or None)
 
-    @app.exception_handler(ServiceError)
-    async def _service(_: Request, exc: ServiceError) -> Response:
-        return error_response(exc.status, exc.message, exc.detail)
-
-    @app.exception_handler(InputError)
-    async def _input(_: Request, exc: InputError) -> Response:
-        return error_response(422, str(exc))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
-        headers = getattr(exc, "headers", None)
-        return error_response(exc.status_code, str(exc.detail), headers=headers)
+    for kind in (RequestValidationError, ServiceError, InputError, StarletteHTTPException,
+                 *database_error_types()):
+        app.add_exception_handler(kind, _handle)
 
 
 async def run_db(engine: Engine, fn: Callable[[], Any]) -> Any:
