@@ -24,13 +24,22 @@ def test_method_files_load_and_name_their_acts(jurisdiction: str) -> None:
     assert cfg.known_gaps, "the method must state its data gaps"
 
 
-def test_us_after_the_removals_series_ends_nothing_is_scored() -> None:
-    """FY2016 has ICE removals but no apprehensions by nationality: the core ratio cannot be computed."""
-    results = assess("us", "FY2016")
+def test_us_years_without_removals_by_nationality_are_not_scored() -> None:
+    """FY2010: no removals by nationality (the Yearbook files hold returns; ICE's table starts FY2014)."""
+    results = assess("us", "FY2010")
     assert results
     assert all(a.tier == "insufficient_data" for a in results)
     eri = next(a for a in results if a.iso3 == "ERI")
-    assert any("apprehensions" in r for r in eri.reasons), eri.reasons
+    assert any("ICE FY2014-FY2024" in r for r in eri.reasons), eri.reasons
+
+
+def test_us_ice_removals_score_the_years_before_the_2017_acts() -> None:
+    """FY2016 is scored on ICE removals against FY2015 (the trend: all the public figures allow)."""
+    results = assess("us", "FY2016")
+    scored = [a for a in results if a.score is not None]
+    assert len(scored) >= 50
+    assert all(a.metrics["removals_trend"] is not None for a in scored)
+    assert all("removals_per_apprehension not computed" in " ".join(a.reasons) for a in scored)
 
 
 def test_us_last_year_with_removals_scores_countries() -> None:

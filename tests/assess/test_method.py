@@ -73,7 +73,7 @@ def test_hand_computed_metrics_score_and_tier(obs: pl.DataFrame) -> None:
     m = a.metrics
     # In-country returns 40 + 60 = 100; refused claims 2022 = 1000 x (1 - 0.5) = 500.
     assert m["returns_in_country"] == 100
-    assert m["refused_claims_est_prev_year"] == pytest.approx(500)
+    assert m["refused_claims_prev_year"] == pytest.approx(500)  # no cohort refusals for 2022: the estimate
     assert m["returns_per_refused_claim"] == pytest.approx(0.2)
     assert m["returns_per_irregular_arrival"] == pytest.approx(0.25)
     assert m["returns_per_small_boat_arrival"] == pytest.approx(1.0)
@@ -81,15 +81,17 @@ def test_hand_computed_metrics_score_and_tier(obs: pl.DataFrame) -> None:
     assert m["returns_trend"] == pytest.approx(0.5)
     assert m["fno_share_of_returns"] == pytest.approx(10 / 120)
     assert m["visas_granted"] is None and m["leverage"] is None
-    # Concerns (log anchors bad 0.05 / good 1; enforced share linear 0.05 / 0.5; trend log 0.5 / 1):
+    # Concerns (log anchors bad 0.05 / good 1; enforced share linear 0.05 / 0.5; trend log 0.5 / 1);
+    # small boats 1.0 -> concern 0. No cohort figures: the cohort metric (weight 0.25) is missing, so
+    # the score averages over the other 0.75 of the weight (method v2 weights).
     c_refused = math.log(5) / math.log(20)  # ln(1/0.2) / ln(1/0.05)
     c_irregular = math.log(4) / math.log(20)
     c_enforced = (0.5 - 0.4) / (0.5 - 0.05)
     c_trend = 1.0
-    expected = 100 * (0.4 * c_refused + 0.3 * c_irregular + 0.2 * c_enforced + 0.1 * c_trend)
-    assert a.score == pytest.approx(expected, abs=0.01)  # about 49.8
+    expected = 100 * (0.35 * c_refused + 0.15 * c_irregular + 0.1 * 0.0 + 0.1 * c_enforced + 0.05 * c_trend)
+    assert a.score == pytest.approx(expected / 0.75, abs=0.01)  # about 44.0
     assert a.tier == "partially_cooperating"
-    assert a.confidence == "high"  # all weight present, smallest denominator 100, nothing partial
+    assert a.confidence == "medium"  # 75% of the weight computed (< 90%), smallest denominator 100
     assert a.reasons[0].startswith("tier partially_cooperating")
     assert a.reasons[1].startswith("returns_per_refused_claim")  # largest contribution comes first
     assert "visas.granted.total@2023" in a.coverage["missing"]
@@ -108,7 +110,7 @@ def test_absence_from_complete_table_is_zero(obs: pl.DataFrame) -> None:
     assert c.metrics["returns_per_refused_claim"] == 0.0
     assert c.metrics["returns_per_irregular_arrival"] is None  # zero arrivals: not applicable
     assert c.score == pytest.approx(100.0) and c.tier == "non_cooperating"
-    assert c.confidence == "low"  # only 40% of the weight computed
+    assert c.confidence == "low"  # only 35% of the weight computed
 
 
 def test_absence_from_partial_source_is_missing() -> None:
@@ -125,7 +127,37 @@ def test_missing_period_is_explicit(obs: pl.DataFrame) -> None:
     a = _by_iso(assess("uk", "2024", observations=obs))["AAA"]
     assert a.tier == "insufficient_data"
     text = " ".join(a.reasons)
-    assert "missing returns.enforced@2024" in text and "end 2023Q4" in text  # the known-gap note
+    assert "missing returns.enforced@2024" in text
+    assert "2024 is published only as a national total" in text  # the known-gap note
+
+
+COHORT = "uk/asylum_data_explorer_2025_2026/outcome-cohort-data.js#hand"
+
+
+def test_cohort_metric_scores_a_year_without_returns_by_nationality() -> None:
+    """2024: returns of the 2024 claim cohort per its initial refusals; 2025 uses those refusals."""
+    cohort = _obs(
+        [
+            ("DDD", "2024", "asylum.cohort.initial.refusals", 200),
+            ("DDD", "2024", "asylum.cohort.returns.enforced", 4),
+            ("DDD", "2024", "asylum.cohort.returns.voluntary", 6),
+        ],
+        source=COHORT,
+    ).with_columns(pl.lit("people (claim-year cohort)").alias("unit"))
+    returns = _obs(
+        [("DDD", "2025", "returns.enforced", 20), ("DDD", "2025", "returns.voluntary", 20)],
+        source="uk/asylum_data_explorer_2025_2026/returns-data.js#hand",
+    )
+    obs = pl.concat([cohort, returns])
+    d24 = _by_iso(assess("uk", "2024", observations=obs))["DDD"]
+    assert d24.metrics["cohort_returns_per_refusal"] == pytest.approx(0.05)
+    # Only the cohort metric (weight 0.25 = the minimum share): concern ln(0.5/0.05) / ln(0.5/0.02).
+    assert d24.score == pytest.approx(100 * math.log(10) / math.log(25), abs=0.01)  # about 71.5
+    assert d24.tier == "non_cooperating" and d24.confidence == "low"
+    d25 = _by_iso(assess("uk", "2025", observations=obs))["DDD"]
+    assert d25.metrics["refused_claims_prev_year"] == 200  # the cohort's refusals, not an estimate
+    assert d25.metrics["returns_per_refused_claim"] == pytest.approx(0.2)
+    assert d25.score is not None
 
 
 def test_sorted_by_score_then_insufficient(obs: pl.DataFrame) -> None:

@@ -2,9 +2,11 @@
 
 Reported, not tuned: the method (regime file) is fixed first and this module only reads its output.
 For each real act listed in the method's `backtest.acts`, it gives the country's score, tier and rank
-in each annual period published before the act; then how many acted-against countries were in the top
-k, and which countries the method flags that were never acted against. The markdown goes into one
-section per jurisdiction of docs/BACKTESTS.md, regenerated in place, so EU/US sections sit beside UK.
+in each annual period that began before the act (marked when its figures were only published after
+the act, or rest on figures from a later release: then they were not known to whoever acted, and
+are shown for comparison only); then how many acted-against countries were in the top k, and
+which countries the method flags that were never acted against. The markdown goes into one section
+per jurisdiction of docs/BACKTESTS.md, regenerated in place, so EU/US sections sit beside UK.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def backtest(
     results = all_annual(jurisdiction, observations=observations, config=cfg)
     k = cfg.backtest.top_k
     periods = sorted(results, key=parse_period)
+    vintage = input_vintages(cfg, periods, observations)
     ranks: dict[str, dict[str, int]] = {}
     scored_counts: dict[str, int] = {}
     for p in periods:
@@ -54,19 +57,23 @@ def backtest(
     acted = {a.iso3 for a in cfg.backtest.acts}
     acts_out = []
     for act in cfg.backtest.acts:
-        before = [
+        around = [
             p
             for p in periods
-            if available_on(p, cfg.publication_lag_days) <= act.date
-            and parse_period(p).year > act.date.year - 1 - WINDOW_YEARS
+            if _start(p) <= act.date and parse_period(p).year > act.date.year - 1 - WINDOW_YEARS
         ]
         rows = []
-        for p in before:
+        for p in around:
             a = next((x for x in results[p] if x.iso3 == act.iso3), None)
             rank = ranks[p].get(act.iso3)
             rows.append(
                 {
                     "period": p,
+                    "published_before_act": available_on(p, cfg.publication_lag_days) <= act.date,
+                    "inputs_data_to": vintage.get((p, act.iso3)),
+                    "figures_known_before_act": _known(
+                        p, vintage.get((p, act.iso3)), cfg.publication_lag_days, act.date
+                    ),
                     "score": a.score if a else None,
                     "tier": a.tier if a else "no data",
                     "rank": rank,
@@ -155,7 +162,9 @@ def backtest(
         "jurisdiction": jurisdiction,
         "note": ANALYST_NOTE + " Reported, not tuned: the method was fixed before this backtest was run.",
         "method": {
-            k2: v for k2, v in method_metadata(cfg).items() if k2 in ("title", "method_file", "method_sha256")
+            k2: v
+            for k2, v in method_metadata(cfg).items()
+            if k2 in ("title", "method_file", "method_sha256", "version", "changes")
         },
         "periods": {p: scored_counts[p] for p in periods},
         "periods_without_scores": empty,
@@ -165,6 +174,62 @@ def backtest(
         "flagged": flagged,
         "top_k_by_period": per_period_top,
     }
+
+
+def input_vintages(
+    cfg: Any, periods: list[str], observations: pl.DataFrame | None = None
+) -> dict[tuple[str, str], str]:
+    """Per (period, iso3), the data cut-off (YYYY-MM) of the newest release among the scored inputs read.
+
+    A backtest must say when the figures behind a period were known, not only when the period
+    ended: the outcome analysis of old claim cohorts, for example, is only held in a 2025 release.
+    """
+    from visalever.assess.engine import default_observations
+    from visalever.assess.inputs import jurisdiction_rows
+    from visalever.assess.metrics import compile_metrics
+    from visalever.assess.periods import shift
+
+    obs = default_observations() if observations is None else observations
+    if "release" not in obs.columns or not periods:
+        return {}
+    scored = set(cfg.scored_metrics())
+    refs = sorted({r for c in compile_metrics(cfg) if c.name in scored for r in c.refs})
+    rows = jurisdiction_rows(obs.with_columns(pl.col("release").alias("unit")), cfg)
+    wanted = pl.DataFrame(
+        [(p, ind, shift(p, lag)) for p in periods for ind, lag in refs],
+        schema={"target": pl.String, "indicator": pl.String, "period": pl.String},
+        orient="row",
+    )
+    newest = (
+        wanted.join(
+            rows.select("iso3", "indicator", "period", pl.col("unit").str.slice(0, 7).alias("data_to")),
+            on=["indicator", "period"],
+        )
+        .group_by("target", "iso3")
+        .agg(pl.col("data_to").max())
+    )
+    return {(t, iso3): d for t, iso3, d in newest.iter_rows()}
+
+
+def _known(period: str, data_to: str | None, lag_days: int, day: Any) -> bool:
+    """The period had ended and been published, and so had the release its figures come from."""
+    import datetime as dt
+
+    if available_on(period, lag_days) > day:
+        return False
+    if data_to is None:
+        return True
+    y, m = int(data_to[:4]), int(data_to[5:7])
+    month_end = dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+    return month_end + dt.timedelta(days=lag_days) <= day
+
+
+def _start(period: str) -> Any:
+    """First day of a period (a year before the day after its end): acts are compared with periods begun."""
+    import datetime as dt
+
+    end = parse_period(period).end()
+    return dt.date(end.year - 1, end.month, end.day) + dt.timedelta(days=1)
 
 
 def _cell(x: Any) -> str:
@@ -189,6 +254,7 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"`{(result['method']['method_sha256'] or '')[:12]}`). Scores run 0 (no concern) to 100; "
         f"rank 1 = highest concern among the countries scored that year; top k = {k}.",
         "",
+        *_method_changes(result["method"]),
         "Countries scored per year: "
         + ", ".join(f"{p}: {n}" for p, n in result["periods"].items() if n)
         + ". Years with no country scored: "
@@ -197,6 +263,12 @@ def render_markdown(result: dict[str, Any]) -> str:
         "",
         "### Where the acted-against countries stood before the act",
         "",
+        "Each act is compared with every period that began before it. 'Known before act' says whether the "
+        "period had been published by the act's date and every figure behind the country's row came from a "
+        "release published by then (the release's data cut-off plus the method's publication lag); a row "
+        "marked 'no' uses figures revised or first published later, so it shows where the country stands "
+        "on today's figures, not what was known when the act was taken.",
+        "",
     ]
     for act in result["acts"]:
         lines += [f"**{act['iso3']}**, {act['date']}: {act['act']} ({act['source']})", ""]
@@ -204,13 +276,21 @@ def render_markdown(result: dict[str, Any]) -> str:
             lines += ["No period published before the act has data.", ""]
             continue
         lines += [
-            "| period | score | tier | rank | of scored | top k | confidence | what drove it |",
-            "|---|---|---|---|---|---|---|---|",
+            "| period | known before act | score | tier | rank | of scored | top k | confidence "
+            "| what drove it |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for r in act["periods"]:
+            if r["figures_known_before_act"]:
+                known = "yes"
+            elif r["published_before_act"]:
+                known = f"no: figures from a release with data to {r['inputs_data_to']}"
+            else:
+                known = "no: published after the act"
             lines.append(
-                f"| {r['period']} | {_cell(r['score'])} | {r['tier']} | {_cell(r['rank'])} | {r['scored']} | "
-                f"{'yes' if r['in_top_k'] else 'no'} | {_cell(r['confidence'])} | {_cell(r['lead_reason'])} |"
+                f"| {r['period']} | {known} | {_cell(r['score'])} | {r['tier']} | {_cell(r['rank'])} | "
+                f"{r['scored']} | {'yes' if r['in_top_k'] else 'no'} | {_cell(r['confidence'])} | "
+                f"{_cell(r['lead_reason'])} |"
             )
         lines.append("")
         ls = act.get("latest_scored_period")
@@ -270,6 +350,16 @@ def render_markdown(result: dict[str, Any]) -> str:
         lines += [f"- `{key}`: {note}" for key, note in result["known_gaps"].items()]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _method_changes(method: dict[str, Any]) -> list[str]:
+    """The method's version and change log, so a reader sees what changed since the last backtest."""
+    changes = method.get("changes") or []
+    if not changes:
+        return []
+    out = [f"Method version {method.get('version')}. Changes:", ""]
+    out += [f"- v{c['version']} ({c['date']}): {' '.join(str(c['change']).split())}" for c in changes]
+    return [*out, ""]
 
 
 HEADER = """# Backtests of the cooperation assessment

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from visalever.errors import InputError
 from visalever.paths import REGIMES_DIR
 
-SeriesExpr = Any  # str | {sum|product: [...]} | {sub: [a, b]} | {complement|clip_min0: x} | {lag, of}
-OPERATORS = {"sum", "sub", "product", "complement", "clip_min0", "lag"}
+SeriesExpr = Any  # str | {sum|product|first: [...]} | {sub: [a, b]} | {complement|clip_min0: x} | {lag, of}
+OPERATORS = {"sum", "sub", "product", "first", "complement", "clip_min0", "lag"}
 
 
 class _Strict(BaseModel):
@@ -116,10 +116,20 @@ class Backtest(_Strict):
     acts: list[Act] = []
 
 
+class MethodChange(_Strict):
+    """One entry of the method's change log: what changed in a version and why."""
+
+    version: int = Field(ge=1)
+    date: dt.date
+    change: str
+
+
 class AssessmentConfig(_Strict):
-    """The whole method for one jurisdiction."""
+    """The whole method for one jurisdiction, versioned (`version`, `changes`)."""
 
     jurisdiction: str
+    version: int = Field(1, ge=1)
+    changes: list[MethodChange] = []
     title: str
     basis: str
     attribution: str = ""
@@ -141,6 +151,8 @@ class AssessmentConfig(_Strict):
                 raise ValueError(f"eligibility.core_metrics: unknown metric {name!r}")
             if self.metrics[name].score is None:
                 raise ValueError(f"eligibility.core_metrics: metric {name!r} has no score")
+        if self.changes and max(c.version for c in self.changes) != self.version:
+            raise ValueError("changes: the latest entry must describe the current version")
         if not any(m.score and m.score.weight > 0 for m in self.metrics.values()):
             raise ValueError("metrics: at least one metric needs a score with weight > 0")
         if not self.tiers or min(t.min_score for t in self.tiers) > 0:
@@ -193,7 +205,7 @@ def _check_expr(expr: SeriesExpr, where: str, series: dict[str, SeriesSpec], see
     ((op, arg),) = expr.items()
     if op not in OPERATORS:
         raise ValueError(f"{where}: unknown operator {op!r} (known: {', '.join(sorted(OPERATORS))})")
-    if op in ("sum", "product", "sub"):
+    if op in ("sum", "product", "sub", "first"):
         if not isinstance(arg, list) or len(arg) < 2 or (op == "sub" and len(arg) != 2):
             raise ValueError(f"{where}: {op} needs a list of {'2' if op == 'sub' else '2 or more'} series")
         for a in arg:

@@ -247,6 +247,8 @@ def method_metadata(cfg: AssessmentConfig, path: Path | None = None) -> dict[str
     digest = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None
     return {
         "title": cfg.title,
+        "version": cfg.version,
+        "changes": [c.model_dump(mode="json") for c in cfg.changes],
         "basis": cfg.basis.strip(),
         "note": ANALYST_NOTE,
         "attribution": cfg.attribution,
@@ -259,17 +261,92 @@ def method_metadata(cfg: AssessmentConfig, path: Path | None = None) -> dict[str
 
 
 def payload(
-    jurisdiction: str, period: str, results: list[Assessment], cfg: AssessmentConfig
+    jurisdiction: str,
+    period: str,
+    results: list[Assessment],
+    cfg: AssessmentConfig,
+    observations: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """The JSON document the CLI and the API both return."""
+    """The JSON document the CLI and the API both return.
+
+    Besides the assessments it says which releases the figures come from (`vintage`) and which is
+    the latest period that can be scored, with the reason the next one cannot (`latest_scorable`),
+    so a page can open on that period and say why.
+    """
+    obs = default_observations() if observations is None else observations
     return {
         "jurisdiction": jurisdiction,
         "period": period,
         "method": method_metadata(cfg),
         "count": len(results),
         "scored": sum(1 for a in results if a.score is not None),
+        "vintage": input_releases(cfg, period, obs),
+        "latest_scorable": latest_scorable(jurisdiction, observations=obs, config=cfg),
         "assessments": [a.model_dump(mode="json", exclude_none=False) for a in results],
     }
+
+
+def input_releases(cfg: AssessmentConfig, period: str, observations: pl.DataFrame) -> dict[str, Any]:
+    """The releases of the country figures a period's assessment reads: newest first, with counts."""
+    if "release" not in observations.columns:
+        return {"newest_release": None, "data_to": None, "releases": []}
+    refs = all_refs(compile_metrics(cfg))
+    wanted = pl.DataFrame(
+        [(ind, shift(period, lag)) for ind, lag in sorted(refs)],
+        schema={"indicator": pl.String, "period": pl.String},
+        orient="row",
+    )
+    rows = (
+        observations.filter(
+            (pl.col("jurisdiction") == cfg.jurisdiction)
+            & ~pl.col("iso3").is_in(list(cfg.observations.exclude_codes))
+        )
+        .join(wanted, on=["indicator", "period"])
+        .group_by("release")
+        .agg(pl.len().alias("figures"), pl.col("indicator").unique().sort().alias("indicators"))
+        .sort("release", descending=True)
+    )
+    releases = [
+        {"release": r, "data_to": r[:7], "figures": n, "indicators": inds} for r, n, inds in rows.iter_rows()
+    ]
+    newest = releases[0]["release"] if releases else None
+    return {"newest_release": newest, "data_to": newest[:7] if newest else None, "releases": releases}
+
+
+def latest_scorable(
+    jurisdiction: str, *, observations: pl.DataFrame | None = None, config: ConfigArg = None
+) -> dict[str, Any]:
+    """The latest annual period with at least one country scored, and why the next one has none.
+
+    The reason is read off the data: the commonest `insufficient_data` reason when the next period has
+    observations, else which non-annual figures exist for it (quarters, years ending June), else that
+    the snapshot holds nothing for it yet.
+    """
+    cfg = resolve_config(jurisdiction, config)
+    obs = default_observations() if observations is None else observations
+    results = all_annual(jurisdiction, observations=obs, config=cfg)
+    counts = {p: sum(1 for a in lst if a.score is not None) for p, lst in results.items()}
+    scored = sorted((p for p, n in counts.items() if n), key=parse_period)
+    if not scored:
+        return {"period": None, "scored": 0, "next_period": None, "why_not_next": "no period can be scored"}
+    latest = scored[-1]
+    nxt = shift(latest, -1)
+    if nxt in results:
+        reasons: dict[str, int] = {}
+        for a in results[nxt]:
+            reasons[a.reasons[0]] = reasons.get(a.reasons[0], 0) + 1
+        top = max(reasons.items(), key=lambda kv: kv[1])
+        why = f"no country can be scored in {nxt}: {top[1]} of {len(results[nxt])} say '{top[0]}'"
+    else:
+        year = str(parse_period(nxt).year)
+        rows = jurisdiction_rows(obs, cfg).filter(pl.col("period").str.contains(year))
+        other = rows.group_by("period").agg(pl.col("indicator").unique().sort()).sort("period")
+        if other.height:
+            parts = [f"{p} ({', '.join(inds)})" for p, inds in other.iter_rows()]
+            why = f"no {nxt} figures by nationality for a whole year yet; only " + "; ".join(parts)
+        else:
+            why = f"no {nxt} figures by nationality in the snapshot yet"
+    return {"period": latest, "scored": counts[latest], "next_period": nxt, "why_not_next": why}
 
 
 _CACHE: dict[tuple[str, int, str], tuple[pl.DataFrame, dict[str, list[Assessment]]]] = {}

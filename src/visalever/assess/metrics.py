@@ -32,6 +32,10 @@ def compile_series(expr: SeriesExpr, cfg: AssessmentConfig, lag: int = 0) -> Com
     if "lag" in expr:
         return compile_series(expr["of"], cfg, lag + int(expr["lag"]))
     ((op, arg),) = expr.items()
+    if op == "first":
+        # The first series that has a value (e.g. a published count, else an estimate of it).
+        parts = [compile_series(a, cfg, lag) for a in arg]
+        return Compiled(pl.coalesce([p.expr for p in parts]), frozenset().union(*(p.refs for p in parts)))
     if op in ("sum", "product", "sub"):
         parts = [compile_series(a, cfg, lag) for a in arg]
         out = parts[0].expr
