@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from visalever.errors import InputError
@@ -279,9 +280,18 @@ def _instrument_events(j: str) -> list[Change]:
 
 
 def all_changes(jurisdiction: str | None = None) -> list[Change]:
-    """Every dated change the regime files record, oldest first."""
+    """Every dated change the regime files record, oldest first (recomputed when a regime file changes)."""
+    names = tuple(check_jurisdiction(jurisdiction))
+    stamp = tuple(
+        (str(f), f.stat().st_mtime_ns) for j in names for f in sorted(regime_dir(j).rglob("*.yaml"))
+    )
+    return list(_all_changes_cached(names, stamp))
+
+
+@lru_cache(maxsize=8)
+def _all_changes_cached(names: tuple[str, ...], stamp: tuple[tuple[str, int], ...]) -> tuple[Change, ...]:
     out: list[Change] = []
-    for j in check_jurisdiction(jurisdiction):
+    for j in names:
         for collect in (
             _designation_events,
             _agreement_events,
@@ -291,7 +301,7 @@ def all_changes(jurisdiction: str | None = None) -> list[Change]:
             _instrument_events,
         ):
             out += collect(j)
-    return sorted(out, key=lambda c: (c.date, c.jurisdiction, c.kind, c.id, c.event))
+    return tuple(sorted(out, key=lambda c: (c.date, c.jurisdiction, c.kind, c.id, c.event)))
 
 
 def changes_between(
