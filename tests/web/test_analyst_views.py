@@ -66,3 +66,130 @@ def test_dossier_opens_with_a_headline_then_sections(page, server) -> None:
     assert page.locator("#indicators .table-tools button", has_text="Download CSV").count() >= 1
     assert page.locator("#indicators .table-tools button", has_text="Download JSON").count() >= 1
     assert_clean(page, server.base_url)
+
+
+def test_charts_read_units_period_types_and_timeline_labels(page, server) -> None:
+    page.goto(server.base_url + "/countries/COD?as_of=2025-12-31")
+    page.wait_for_selector("#dossier[data-loaded=true]", state="attached")
+    charts = page.evaluate("""() => [...document.querySelectorAll('#indicators .chart')].filter(c => c.data)
+        .map(c => ({x: c.layout.xaxis.title.text, y: c.layout.yaxis.title.text,
+                    periods: c.data.flatMap(t => t.x.map(String))}))""")
+    assert len(charts) >= 4
+    for chart in charts:
+        assert chart["x"] in ("calendar year", "fiscal year (US: October to September)") \
+            or chart["x"].startswith("year ending"), chart["x"]
+        assert chart["y"] and chart["y"] != "count", chart["y"]  # the unit, e.g. "people", "visas"
+        assert all(re.fullmatch(r"\d{4}", p) for p in chart["periods"])  # annual only: no quarters mixed in
+    # The timeline: short row labels with a readable date, never the clipped full title, inside the chart.
+    labels = page.eval_on_selector_all("#timeline-chart .ytick text", "ts => ts.map(t => t.textContent)")
+    assert labels and all(re.search(r"\d{1,2} [A-Z][a-z]{2} \d{4}", t) for t in labels), labels
+    box = page.locator("#timeline-chart").bounding_box()
+    for tick in page.locator("#timeline-chart .ytick text").all():
+        b = tick.bounding_box()
+        assert b["x"] >= box["x"] - 1 and b["x"] + b["width"] <= box["x"] + box["width"] + 1
+    xticks = page.eval_on_selector_all("#timeline-chart .xtick text", "ts => ts.map(t => t.textContent)")
+    assert len(xticks) == len(set(xticks)), xticks  # no repeated date label
+    assert_clean(page, server.base_url)
+
+
+def test_scenario_is_shareable_formatted_and_timed(page, server) -> None:
+    query = "baseline=uk-statutory&policy=uk-transactional-2025&year=2025&draws=1000"
+    page.goto(server.base_url + "/scenarios?" + query)
+    page.wait_for_selector("body[data-loaded=true]", state="attached")
+    assert page.input_value("#draws") == "1000" and page.input_value("#reform") == "uk-transactional-2025"
+    page.get_by_role("button", name="Run simulation").click()
+    page.wait_for_selector("#results:not([hidden])", timeout=90_000)
+    elapsed = page.evaluate("() => window.__resultShownAt - window.__runStartedAt")
+    print(f"\nPERF scenario 1,000 draws: result shown {elapsed / 1000:.2f} s after Run (target < 2 s)")
+    sim = re.search(r"[?&]sim=([0-9a-f]+)", page.url)
+    assert sim, page.url
+    cards = {c: page.inner_text(f".card[data-figure={c}]") for c in
+             ("visas_not_issued", "applications_affected", "fee_revenue_change", "leverage")}
+    assert re.search(r"^\d{1,3}(,\d{3})* visas$", cards["visas_not_issued"].splitlines()[1]), cards
+    assert re.search(r"^\d{1,3}(,\d{3})* applications$",
+                     cards["applications_affected"].splitlines()[1]), cards
+    assert re.search(r"^−?GBP \d+(\.\d)?(m|bn)?$", cards["fee_revenue_change"].splitlines()[1]), cards
+    assert re.search(r"5–95 % range: .+ to .+", cards["visas_not_issued"]), cards
+    figures = "es => es.map(e => [e.dataset.path, e.dataset.value])"
+    shown = page.eval_on_selector_all("#totals [data-path]", figures)
+    # The link alone shows the same result again, in a new tab.
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.wait_for_selector(f"#results[data-sim='{sim.group(1)}']:not([hidden])", state="attached")
+    again = other.eval_on_selector_all("#totals [data-path]", figures)
+    assert again == shown
+    other.close()
+    # Back leaves the result (the form as it was), forward brings it back.
+    page.go_back()
+    page.wait_for_selector("#results[hidden]", state="attached")
+    assert "sim=" not in page.url
+    page.go_forward()
+    page.wait_for_selector("#results:not([hidden])")
+    assert f"sim={sim.group(1)}" in page.url
+    assert_clean(page, server.base_url)
+
+
+def _expected_latest_scorable(base_url: str, jurisdiction: str = "uk", year: int = 2025) -> str:
+    """The latest period with at least 50 nationalities scored, walking back from `year`."""
+    for y in range(year, year - 6, -1):
+        params = {"jurisdiction": jurisdiction, "period": str(y)}
+        answer = httpx.get(base_url + "/v1/assessments", params=params, timeout=60)
+        if answer.status_code == 200 and answer.json().get("scored", 0) >= 50:
+            return str(y)
+    raise AssertionError("no period with 50 scored nationalities")
+
+
+def test_overview_opens_on_latest_scorable_period_and_keeps_state_in_url(page, server) -> None:
+    expected = _expected_latest_scorable(server.base_url)
+    page.goto(server.base_url + "/?as_of=2025-12-31")
+    page.wait_for_selector("body[data-loaded=true]", state="attached")
+    status = page.locator("#period-status")
+    assert status.get_attribute("data-period") == expected
+    text = status.inner_text()
+    assert f"period {expected}, the latest that can be scored" in text
+    if expected != "2025":
+        assert "Not a later one: 2025:" in text  # says why not a later period
+    assert page.locator("#vintage").is_visible()
+    assert f"assessment of {expected}" in page.inner_text("#vintage")
+    # A layer is a history entry: back and forward walk between views.
+    page.check("input[name=layer][value=tier]")
+    page.wait_for_function("() => document.getElementById('map').dataset.layer === 'tier'")
+    assert "layer=tier" in page.url
+    tiers = page.eval_on_selector_all("#map-legend li", "lis => lis.map(li => li.dataset.category)")
+    assert tiers[:3] == ["non_cooperating", "partially_cooperating", "cooperating"]
+    page.go_back()
+    page.wait_for_function("() => document.getElementById('map').dataset.layer === 'agreement'")
+    assert page.is_checked("input[name=layer][value=agreement]")
+    page.go_forward()
+    page.wait_for_function("() => document.getElementById('map').dataset.layer === 'tier'")
+    # The agreement legend has one kind per entry (never "arrangement; agreement").
+    page.check("input[name=layer][value=agreement]")
+    entries = page.eval_on_selector_all("#map-legend li", "lis => lis.map(li => li.dataset.category)")
+    assert entries and all(";" not in e for e in entries)
+    # A shared link with another date and jurisdiction opens that view.
+    page.goto(server.base_url + "/?as_of=2024-06-30&jurisdiction=eu&layer=visas")
+    page.wait_for_selector("body[data-loaded=true]", state="attached")
+    assert page.input_value("#as-of") == "2024-06-30" and page.input_value("#jurisdiction") == "eu"
+    assert page.get_attribute("#map", "data-layer") == "visas"
+    assert_clean(page, server.base_url)
+
+
+def test_policies_and_designations_keep_their_view_in_the_url(page, server) -> None:
+    policies = [p["id"] for p in httpx.get(server.base_url + "/v1/policies", timeout=30).json()]
+    other = next(p for p in policies if p != "uk-statutory")
+    page.goto(server.base_url + "/policies?policy=uk-statutory&as_of=2025-12-31")
+    page.wait_for_selector("body[data-loaded=true]", state="attached")
+    assert "revision" in page.inner_text("#vintage")
+    page.select_option("#policy-b", other)
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_selector("#diff-section:not([hidden])")
+    assert f"compare={other}" in page.url
+    page.go_back()
+    page.wait_for_selector("#diff-section[hidden]", state="attached")
+    assert page.input_value("#policy-b") == ""
+    page.goto(server.base_url + "/designations?as_of=2026-01-15")
+    page.wait_for_selector("body[data-loaded=true]", state="attached")
+    assert page.input_value("#as-of") == "2026-01-15"
+    assert "in force\" as of 2026-01-15" in page.inner_text("#vintage")
+    page.wait_for_selector("#designation-timeline[data-plotted=true]", state="attached")
+    assert_clean(page, server.base_url)

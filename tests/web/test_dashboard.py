@@ -65,7 +65,7 @@ def test_page_loads_clean_offline_and_attributed(page, server, screenshot, name:
     assert_clean(page, server.base_url)
     requested = {u.split("?")[0] for u in page.recorder.requests}
     # Plotly.js is fetched from this server, and only by pages that draw a chart on opening.
-    assert (server.base_url + "/assets/plotly.min.js" in requested) == (name == "dossier")
+    assert (server.base_url + "/assets/plotly.min.js" in requested) == (name in ("dossier", "designations"))
 
 
 def test_dossier_shows_the_api_figures(page, server) -> None:

@@ -346,6 +346,63 @@ const VL = (() => {
     }
   }
 
+  function fmtDate(iso) {
+    if (!iso) return "—";
+    const d = new Date(String(iso).slice(0, 10) + "T00:00:00Z");
+    if (Number.isNaN(d.getTime())) return String(iso);
+    return d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  }
+
+  /* Agreements and designations as a timeline: one bar per act from its start to its end (or the as-of
+   * date), rows labelled short (kind and start date: never clipped), the full title in the hover and in
+   * the table next to it, the as-of date as a dotted line, review dates as diamonds.
+   * items: [{kind: agreement|designation|lifted, start, end, label, title, review}] */
+  /* Date ticks that never repeat a label: months for spans under 18 months, years beyond. */
+  function dateTicks(span, narrow) {
+    const month = 30.4 * 86400000;
+    if (span <= 18 * month) return { tickformat: "%b %Y", dtick: narrow ? (span > 6 * month ? "M4" : "M2") : (span > 9 * month ? "M2" : "M1") };
+    if (span <= 8 * 12 * month) return { tickformat: "%Y", dtick: narrow && span > 4 * 12 * month ? "M24" : "M12" };
+    return { tickformat: "%Y" };
+  }
+
+  function timeline(chart, items, day) {
+    const rowsOf = items.map((it) => `${it.label}<br>${fmtDate(it.start)}`);
+    items.forEach((it, i) => { it.row = rowsOf[i]; });
+    const endOf = (it) => it.end || day;
+    const COLOURS = { agreement: PALETTE[0], designation: PALETTE[5], lifted: "#8a8a8a" };
+    const NAMES = { agreement: "agreement", designation: "designation in force", lifted: "designation lifted" };
+    const traces = Object.keys(COLOURS).map((kind) => {
+      const group = items.filter((it) => it.kind === kind);
+      return {
+        type: "bar", orientation: "h", name: NAMES[kind], marker: { color: COLOURS[kind] },
+        y: group.map((it) => it.row), base: group.map((it) => it.start),
+        x: group.map((it) => Math.max(Date.parse(endOf(it)) - Date.parse(it.start), 86400000 * 3)),
+        hovertemplate: group.map((it) => `${it.title}<br>${fmtDate(it.start)} to ${it.end ? fmtDate(it.end) : "(in force)"}<extra></extra>`),
+      };
+    }).filter((t) => t.y.length);
+    const reviews = items.filter((it) => it.review);
+    if (reviews.length) {
+      traces.push({ type: "scatter", mode: "markers", name: "review due", x: reviews.map((it) => it.review),
+        y: reviews.map((it) => it.row), marker: { symbol: "diamond", size: 12, color: PALETTE[1] },
+        hovertemplate: reviews.map((it) => `review due ${fmtDate(it.review)}<extra></extra>`) });
+    }
+    const starts = items.map((it) => Date.parse(it.start));
+    const ends = items.map((it) => Date.parse(endOf(it))).concat([Date.parse(day)]);
+    const lo = Math.min(...starts), hi = Math.max(...ends), pad = Math.max((hi - lo) * 0.05, 86400000 * 20);
+    const narrow = chart.clientWidth && chart.clientWidth < 600;
+    return plot(chart, traces, {
+      barmode: "overlay",
+      xaxis: { type: "date", ...dateTicks(hi - lo, narrow),
+        range: [new Date(lo - pad).toISOString().slice(0, 10), new Date(hi + pad).toISOString().slice(0, 10)],
+        automargin: true },
+      yaxis: { automargin: true, autorange: "reversed", type: "category", categoryorder: "array", categoryarray: rowsOf },
+      shapes: [{ type: "line", xref: "x", yref: "paper", x0: day, x1: day, y0: 0, y1: 1, line: { color: "#000", dash: "dot", width: 1 } }],
+      annotations: [{ x: day, y: 1, xref: "x", yref: "paper", yanchor: "bottom", text: `as of ${fmtDate(day)}`, showarrow: false, font: { size: 11 } }],
+      height: 160 + 48 * items.length, showlegend: true, legend: { orientation: "h", y: -0.2 },
+      margin: { t: 30, r: 20, b: 60, l: 10 },
+    });
+  }
+
   function today() {
     return new Date().toISOString().slice(0, 10);
   }
@@ -478,7 +535,7 @@ const VL = (() => {
 
   /* ---- Shareable state: a view's controls live in the query string. pushQuery adds a history entry
    * (back/forward walk through views); replaceQuery only rewrites the current one. */
-  function pushQuery(values) {
+  function pushQuery(values, always = false) {
     const query = new URLSearchParams(window.location.search);
     for (const [k, v] of Object.entries(values)) {
       if (v === null || v === undefined || v === "" || v === false) query.delete(k);
@@ -486,7 +543,7 @@ const VL = (() => {
     }
     const qs = query.toString();
     const target = window.location.pathname + (qs ? "?" + qs : "");
-    if (target !== window.location.pathname + window.location.search) history.pushState(null, "", target);
+    if (always || target !== window.location.pathname + window.location.search) history.pushState(null, "", target);
   }
 
   let openapiPaths = null;
@@ -511,7 +568,7 @@ const VL = (() => {
       const link = [...document.querySelectorAll("a.json-twin")].find((a) => a.dataset.base === base);
       if (link) link.replaceWith(document.createTextNode(`(${base}: not available on this server)`));
     },
-    toCSV, download, columnsOf, table, definitionList, plot, loadPlotly, today, params, replaceQuery, pushQuery, endpoints,
+    toCSV, download, columnsOf, table, definitionList, plot, loadPlotly, timeline, fmtDate, today, params, replaceQuery, pushQuery, endpoints,
     count, money, ratio, percent, range, kindOf, figure, periodInfo, releaseOf, sourceFile, sourceFolder, vintageText,
     setVintage,
   };

@@ -249,42 +249,7 @@
       return;
     }
     chart.hidden = false;
-    // Short, unique row labels (kind and start date); the full title is in the hover and the table.
-    items.forEach((it) => { it.row = `${it.label}<br>${fmtDate(it.start)}`; });
-    const endOf = (it) => it.end || day;
-    const COLOURS = { agreement: VL.PALETTE[0], designation: VL.PALETTE[5], lifted: "#8a8a8a" };
-    const NAMES = { agreement: "agreement", designation: "designation in force", lifted: "designation lifted" };
-    const traces = Object.keys(COLOURS).map((kind) => {
-      const group = items.filter((it) => it.kind === kind);
-      return {
-        type: "bar", orientation: "h", name: NAMES[kind], marker: { color: COLOURS[kind] },
-        y: group.map((it) => it.row), base: group.map((it) => it.start),
-        x: group.map((it) => Math.max(Date.parse(endOf(it)) - Date.parse(it.start), 86400000 * 3)),
-        text: group.map((it) => `${fmtDate(it.start)} to ${it.end ? fmtDate(it.end) : "in force"}`),
-        textposition: "none",
-        hovertemplate: group.map((it) => `${it.title}<br>${fmtDate(it.start)} to ${it.end ? fmtDate(it.end) : "(in force)"}<extra></extra>`),
-      };
-    }).filter((t) => t.y.length);
-    const reviews = items.filter((it) => it.review);
-    if (reviews.length) {
-      traces.push({ type: "scatter", mode: "markers", name: "review due", x: reviews.map((it) => it.review),
-        y: reviews.map((it) => it.row), marker: { symbol: "diamond", size: 12, color: VL.PALETTE[1] },
-        hovertemplate: reviews.map((it) => `review due ${fmtDate(it.review)}<extra></extra>`) });
-    }
-    const starts = items.map((it) => Date.parse(it.start));
-    const ends = items.map((it) => Date.parse(endOf(it))).concat([Date.parse(day)]);
-    const lo = Math.min(...starts), hi = Math.max(...ends), pad = Math.max((hi - lo) * 0.05, 86400000 * 20);
-    const narrow = chart.clientWidth && chart.clientWidth < 600;
-    VL.plot(chart, traces, {
-      barmode: "overlay",
-      xaxis: { type: "date", tickformat: (hi - lo) > 3 * 365 * 86400000 ? "%Y" : "%b %Y", range: [new Date(lo - pad).toISOString(), new Date(hi + pad).toISOString()],
-        title: { text: "date" }, automargin: true, nticks: narrow ? 4 : 10 },
-      yaxis: { automargin: true, autorange: "reversed", categoryorder: "array", categoryarray: items.map((it) => it.row) },
-      shapes: [{ type: "line", xref: "x", yref: "paper", x0: day, x1: day, y0: 0, y1: 1, line: { color: "#000", dash: "dot", width: 1 } }],
-      annotations: [{ x: day, y: 1, xref: "x", yref: "paper", yanchor: "bottom", text: `as of ${fmtDate(day)}`, showarrow: false, font: { size: 11 } }],
-      height: 140 + 48 * items.length, showlegend: true, legend: { orientation: "h", y: -0.25 },
-      margin: { t: 30, r: 20, b: 60, l: 10 },
-    });
+    VL.timeline(chart, items, day);
   }
 
   function renderIndicators(json, rows) {

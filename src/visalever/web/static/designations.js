@@ -48,6 +48,7 @@
   async function load(event) {
     if (event) event.preventDefault();
     VL.clearErrors();
+    if (event && event.type === "submit") VL.pushQuery({ as_of: asOf.value }); else VL.replaceQuery({ as_of: asOf.value });
     try {
       const [all, due] = await Promise.all([VL.api("/v1/designations"), VL.api("/v1/designations?due_for_review=true")]);
       designations = VL.asList(all, ["designations"]);
@@ -66,10 +67,26 @@
       VL.clear(amendId);
       for (const d of designations) amendId.append(VL.el("option", { value: d.id }, `${d.id} (${d.iso3})`));
       if (keep) amendId.value = keep;
+      VL.setVintage(`designations as recorded in the service database (seeded from the regime files, then changed ` +
+        `only through the audited API), read ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC; ` +
+        `"in force" as of ${asOf.value}.`);
+      drawTimeline(sorted);
       document.body.dataset.loaded = "true";
     } catch (err) {
       VL.error(err.message);
     }
+  }
+
+  /* Every designation on one timeline (ISO3, kind and start date as the row label). */
+  function drawTimeline(list) {
+    const chart = document.getElementById("designation-timeline");
+    const day = asOf.value;
+    const items = list.filter((d) => d.start).map((d) => ({
+      kind: d.end && d.end <= day ? "lifted" : "designation", start: d.start, end: d.end || null, review: d.review_due,
+      label: `${d.iso3} ${String(d.kind || "").replace(/_/g, " ")}`, title: d.title || d.id,
+    })).sort((a, b) => a.start.localeCompare(b.start) || a.label.localeCompare(b.label));
+    chart.hidden = !items.length;
+    if (items.length) VL.timeline(chart, items, day);
   }
 
   async function send(method, url, body) {
@@ -127,6 +144,8 @@
     if (d) document.getElementById("amend-body").value = JSON.stringify({ review_due: d.review_due ?? null }, null, 2);
   });
   document.getElementById("designation-filter").addEventListener("submit", load);
+  window.addEventListener("popstate", () => { asOf.value = VL.params().get("as_of") || asOf.defaultValue; load(); });
+  if (VL.params().get("as_of")) asOf.value = VL.params().get("as_of");
 
   document.getElementById("create-body").value = JSON.stringify(TEMPLATE, null, 2);
   document.getElementById("amend-body").value = JSON.stringify({ review_due: VL.today() }, null, 2);

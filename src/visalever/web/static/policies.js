@@ -106,11 +106,15 @@
     const idA = selectA.value, idB = selectB.value;
     if (!idA) return;
     VL.setTwin(0, policyUrl(idA));
-    VL.replaceQuery({ policy: idA, as_of: asOf.value, compare: idB || null });
+    const state = { policy: idA, as_of: asOf.value, compare: idB || null };
+    if (event && event.type === "submit") VL.pushQuery(state); else VL.replaceQuery(state);
     try {
       const [a, b] = await Promise.all([VL.api(policyUrl(idA)), idB ? VL.api(policyUrl(idB)) : null]);
       VL.surfaceNotes(a);
       renderOne(a, idA);
+      VL.setVintage([a, b].filter(Boolean).map((p, i) => `${i ? idB : idA}: law as of ${asOf.value}, revision ${p.revision || "—"}` +
+        `${p.status ? ", " + String(p.status).replace(/_/g, " ") : ""}; fees and parameters as recorded in its regime files ` +
+        "(a value not re-read in its primary source says so).").join(" "));
       if (b) { VL.surfaceNotes(b); renderDiff(a, b, idA, idB); } else document.getElementById("diff-section").hidden = true;
       document.body.dataset.loaded = "true";
     } catch (err) {
@@ -118,17 +122,22 @@
     }
   }
 
+  let items = [];
+  function fromUrl() {
+    const query = VL.params();
+    asOf.value = query.get("as_of") || asOf.defaultValue;
+    selectA.value = query.get("policy") || (items.find((p) => p.id === "uk-statutory") || items[0] || {}).id || "";
+    selectB.value = query.get("compare") || "";
+  }
   (async () => {
     try {
-      const items = await loadList();
-      const query = VL.params();
-      if (query.get("as_of")) asOf.value = query.get("as_of");
-      selectA.value = query.get("policy") || (items.find((p) => p.id === "uk-statutory") || items[0] || {}).id || "";
-      selectB.value = query.get("compare") || "";
+      items = await loadList();
+      fromUrl();
       await show();
     } catch (err) {
       VL.error(err.message);
     }
   })();
+  window.addEventListener("popstate", () => { fromUrl(); show(); });
   form.addEventListener("submit", show);
 })();

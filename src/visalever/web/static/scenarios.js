@@ -1,6 +1,10 @@
 /* Scenarios: baseline against reform through POST /v1/simulations, progress by polling
  * GET /v1/simulations/{id}, then totals, a per-country breakdown with 5/50/95 % bands, a chart with its
- * table, and CSV / JSON downloads of exactly the document the API returned. */
+ * table, and CSV / JSON downloads of exactly the document the API returned.
+ *
+ * Figures read as an analyst expects: visas and people as whole numbers, money rounded with its currency
+ * ("GBP 17.7m"), 5-95 % intervals as ranges. The form lives in the URL (baseline, policy, year, draws,
+ * microdata), and a finished run adds its id (`sim=`), so the link shows the same result again. */
 "use strict";
 
 (() => {
@@ -34,6 +38,14 @@
   const label = (k) => LABELS[k] || k.replace(/_/g, " ");
   const isBand = (v) => v && typeof v === "object" && "p50" in v;
   const p50 = (v) => (isBand(v) ? v.p50 : v);
+  const UNITS = { published_grants: "visas", baseline_visas: "visas", reform_visas: "visas", visas_not_issued: "visas",
+    applications_affected: "applications", visas_at_stake: "visas", people_not_returned: "people",
+    leverage: "visas per person" };
+  const kindOf = (name) => (/revenue/.test(name) ? "money" : name === "leverage" ? "ratio" : "count");
+  const currencyOf = (doc) => (doc && doc.metadata && doc.metadata.currency) || "";
+  const fmtFigure = (name, v, doc) => VL.figure(v, kindOf(name), currencyOf(doc));
+  const withUnit = (name, text) => (kindOf(name) === "count" && UNITS[name] && text !== "—" ? `${text} ${UNITS[name]}` : text);
+  const bandText = (name, v, doc) => (isBand(v) ? VL.range(v.p5, v.p95, (x) => fmtFigure(name, x, doc)) : "");
 
   function figureNames(doc) {
     const names = Object.keys(doc.totals || {}).filter((k) => {
@@ -63,6 +75,8 @@
       reform.value = query.get("policy") || (ids.includes("uk-transactional-2025") ? "uk-transactional-2025" : "");
       policies = list;
       showPolicyNotes();
+      VL.setVintage(`no figures until a run: a finished run states its simulated year, the published tables it read and its id. ` +
+        `Policies: ${list.map((p) => (typeof p === "string" ? p : `${p.id} revision ${p.revision || "—"}`)).join("; ")}.`);
     } catch (err) {
       VL.error(err.message);
     }
@@ -82,6 +96,26 @@
     progressText.textContent = `${Math.round(fraction * 100)} % ${message || ""}`;
   }
 
+  const yearInput = document.getElementById("year");
+  const drawsInput = document.getElementById("draws");
+  const microdataInput = document.getElementById("microdata");
+
+  /* The form as URL state: what a colleague needs to run the same scenario. */
+  function formState() {
+    return { baseline: baseline.value, policy: reformFile.files && reformFile.files.length ? null : reform.value || null,
+      year: yearInput.value, draws: drawsInput.value, microdata: microdataInput.checked ? "1" : null };
+  }
+
+  function applyState(query) {
+    if (query.get("baseline") && [...baseline.options].some((o) => o.value === query.get("baseline"))) baseline.value = query.get("baseline");
+    if (query.has("policy") && [...reform.options].some((o) => o.value === query.get("policy"))) reform.value = query.get("policy");
+    if (query.get("year")) yearInput.value = query.get("year");
+    else yearInput.value = yearInput.defaultValue;
+    if (query.get("draws")) drawsInput.value = query.get("draws");
+    else drawsInput.value = drawsInput.defaultValue;
+    microdataInput.checked = query.get("microdata") === "1" || query.get("microdata") === "true";
+  }
+
   async function run(event) {
     event.preventDefault();
     VL.clearErrors();
@@ -94,29 +128,75 @@
       if (!policy) throw new Error("policy: choose a reform policy or upload a reform YAML");
       const body = {
         policy, baseline: baseline.value,
-        year: Number(document.getElementById("year").value),
-        draws: Number(document.getElementById("draws").value),
-        microdata: document.getElementById("microdata").checked,
+        year: Number(yearInput.value),
+        draws: Number(drawsInput.value),
+        microdata: microdataInput.checked,
       };
-      VL.replaceQuery({ policy: reformFile.files.length ? null : policy, baseline: body.baseline });
+      VL.pushQuery({ ...formState(), sim: null }, true);
       setProgress(0, "submitting");
+      window.__runStartedAt = performance.now();
       let job = await VL.api("/v1/simulations", {
         method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" },
       });
       VL.addTwin("Simulation", `/v1/simulations/${job.id}`);
-      while (job.status !== "done" && job.status !== "failed") {
-        setProgress(job.progress || 0, job.message || job.status);
-        await new Promise((r) => setTimeout(r, POLL_MS));
-        job = await VL.api(`/v1/simulations/${job.id}`);
-      }
-      setProgress(job.progress || 1, job.message || job.status);
-      if (job.status === "failed") throw new Error(`simulation failed: ${job.error}`);
-      current = { job, result: job.result };
-      render();
+      job = await follow(job);
+      // The finished run's id joins the URL (same history entry): the link now shows this result again.
+      VL.replaceQuery({ sim: job.id });
+      show(job);
+      window.__resultShownAt = performance.now();
     } catch (err) {
       VL.error(err.message);
     } finally {
       runButton.disabled = false;
+    }
+  }
+
+  async function follow(job) {
+    while (job.status !== "done" && job.status !== "failed") {
+      setProgress(job.progress || 0, job.message || job.status);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      job = await VL.api(`/v1/simulations/${job.id}`);
+    }
+    setProgress(job.progress || 1, job.message || job.status);
+    if (job.status === "failed") throw new Error(`simulation failed: ${job.error}`);
+    return job;
+  }
+
+  function show(job) {
+    current = { job, result: job.result };
+    render();
+    results.dataset.sim = job.id;
+    const req = job.request || {};
+    const m = job.result.metadata || {};
+    VL.setVintage([
+      `Simulation ${job.id}, finished ${job.finished || "—"}: year ${m.year ?? req.year}, as of ${m.as_of || "—"}, ` +
+        `${VL.count(m.draws ?? req.draws)} draws, seed ${m.seed ?? req.seed ?? "—"}.`,
+      ...((m.data_sources || []).map((src) => `Data: ${src}`)),
+    ], `simulated year ${m.year ?? req.year} from ${VL.count((m.data_sources || []).length)} published tables; run ${job.id.slice(0, 8)}.`);
+  }
+
+  /* A link with sim=<id> shows that run's result again (the job is kept by the service). */
+  async function showFromUrl() {
+    const query = VL.params();
+    applyState(query);
+    showPolicyNotes();
+    const id = query.get("sim");
+    if (!id) {
+      results.hidden = true;
+      progressBox.hidden = true;
+      current = null;
+      return;
+    }
+    if (current && current.job.id === id) { results.hidden = false; return; }
+    try {
+      VL.addTwin("Simulation", `/v1/simulations/${encodeURIComponent(id)}`);
+      const job = await follow(await VL.api(`/v1/simulations/${encodeURIComponent(id)}`));
+      const req = job.request || {};
+      if (!query.get("baseline") && req.baseline) baseline.value = req.baseline;
+      if (!query.has("policy") && req.policy && [...reform.options].some((o) => o.value === req.policy)) reform.value = req.policy;
+      show(job);
+    } catch (err) {
+      VL.error(`simulation ${id}: ${err.message}`);
     }
   }
 
@@ -128,30 +208,34 @@
     const synthetic = doc.metadata && doc.metadata.synthetic && doc.metadata.synthetic.synthetic;
     if (doc.label) VL.note(doc.label, synthetic ? "synthetic" : "label");
     if (synthetic) VL.note(doc.metadata.synthetic.label || "SYNTHETIC microdata", "synthetic");
-    const currency = (doc.metadata && doc.metadata.currency) || "";
+    const currency = currencyOf(doc);
     const names = figureNames(doc);
 
     const cards = VL.clear(document.getElementById("totals-cards"));
     for (const name of ["visas_not_issued", "applications_affected", "fee_revenue_change", "surcharge_revenue", "leverage"]) {
       if (!(name in doc.totals)) continue;
       const v = doc.totals[name];
-      const money = name.includes("revenue") ? ` ${currency}` : "";
-      cards.append(VL.el("div", { class: "card" }, VL.el("div", {}, label(name)),
+      cards.append(VL.el("div", { class: "card", "data-figure": name }, VL.el("div", {}, label(name)),
         VL.el("div", { class: "figure", "data-path": `totals.${name}${isBand(v) ? ".p50" : ""}`, "data-value": p50(v) ?? "" },
-          VL.fmt(p50(v)) + money),
-        isBand(v) ? VL.el("div", { class: "band" }, `5–95 %: ${VL.fmt(v.p5)} to ${VL.fmt(v.p95)}`) : null));
+          withUnit(name, fmtFigure(name, p50(v), doc))),
+        isBand(v) ? VL.el("div", { class: "band" }, `5–95 % range: ${bandText(name, v, doc)}`) : null));
     }
 
     const totalRows = names.filter((n) => n in doc.totals).map((name) => ({ name, v: doc.totals[name] }));
+    const cell = (r, x) => fmtFigure(r.name, x, doc);
     VL.table(document.getElementById("totals-table"), [
       { key: "name", label: "Figure", value: (r) => label(r.name) },
-      { key: "p5", label: "p5", numeric: true, value: (r) => (isBand(r.v) ? r.v.p5 : null), path: (r) => `totals.${r.name}.p5` },
-      { key: "p50", label: "p50 (or value)", numeric: true, value: (r) => p50(r.v),
+      { key: "unit", label: "Unit", value: (r) => (kindOf(r.name) === "money" ? currency : UNITS[r.name] || "") },
+      { key: "p50", label: "Median (or value)", numeric: true, value: (r) => p50(r.v), format: (x, r) => cell(r, x),
         path: (r) => `totals.${r.name}${isBand(r.v) ? ".p50" : ""}` },
-      { key: "p95", label: "p95", numeric: true, value: (r) => (isBand(r.v) ? r.v.p95 : null), path: (r) => `totals.${r.name}.p95` },
-    ], totalRows, { caption: `Totals (${doc.metadata ? doc.metadata.year : ""}, currency ${currency})`, id: "totals" });
+      { key: "range", label: "5–95 % range", value: (r) => (isBand(r.v) ? bandText(r.name, r.v, doc) : "") },
+      { key: "p5", label: "p5", numeric: true, value: (r) => (isBand(r.v) ? r.v.p5 : null), format: (x, r) => cell(r, x),
+        path: (r) => `totals.${r.name}.p5` },
+      { key: "p95", label: "p95", numeric: true, value: (r) => (isBand(r.v) ? r.v.p95 : null), format: (x, r) => cell(r, x),
+        path: (r) => `totals.${r.name}.p95` },
+    ], totalRows, { caption: `Totals (${doc.metadata ? doc.metadata.year : ""}; money in ${currency})`, id: "totals" });
     if (doc.totals.unallocated) {
-      VL.note(`Unallocated: ${VL.fmt(doc.totals.unallocated.published_grants)} published grants are in the national ` +
+      VL.note(`Unallocated: ${VL.count(doc.totals.unallocated.published_grants)} published grants are in the national ` +
         `total but in no nationality row (${doc.totals.unallocated.note || ""}).`, "gap");
     }
 
@@ -159,7 +243,8 @@
     for (const name of names.filter((n) => (doc.countries || []).some((c) => typeof c[n] === "number" || isBand(c[n])))) {
       metricSelect.append(VL.el("option", { value: name }, label(name)));
     }
-    metricSelect.value = names.includes("visas_not_issued") ? "visas_not_issued" : metricSelect.options[0]?.value;
+    const wanted = VL.params().get("metric");
+    metricSelect.value = wanted && names.includes(wanted) ? wanted : names.includes("visas_not_issued") ? "visas_not_issued" : metricSelect.options[0]?.value;
     renderCountries();
   }
 
@@ -168,37 +253,49 @@
     const metric = metricSelect.value;
     const countries = doc.countries || [];
     const bandOf = (c) => c[metric];
+    const f = (x) => fmtFigure(metric, x, doc);
     const columns = [
       { key: "iso3", label: "ISO3", href: (c) => `/countries/${c.iso3}` },
-      { key: "published_grants", label: label("published_grants"), numeric: true },
-      { key: "people_not_returned", label: label("people_not_returned"), numeric: true },
-      { key: "p5", label: `${label(metric)} p5`, numeric: true, value: (c) => (isBand(bandOf(c)) ? bandOf(c).p5 : null),
-        path: (c, i) => `countries.${i}.${metric}.p5` },
-      { key: "p50", label: `${label(metric)} p50`, numeric: true, value: (c) => p50(bandOf(c)),
+      { key: "published_grants", label: label("published_grants"), numeric: true, format: VL.count },
+      { key: "people_not_returned", label: label("people_not_returned"), numeric: true, format: VL.count },
+      { key: "p50", label: `${label(metric)}: median`, numeric: true, value: (c) => p50(bandOf(c)), format: f,
         path: (c, i) => `countries.${i}.${metric}${isBand(bandOf(c)) ? ".p50" : ""}` },
-      { key: "p95", label: `${label(metric)} p95`, numeric: true, value: (c) => (isBand(bandOf(c)) ? bandOf(c).p95 : null),
+      { key: "range", label: "5–95 % range", value: (c) => (isBand(bandOf(c)) ? bandText(metric, bandOf(c), doc) : "") },
+      { key: "p5", label: "p5", numeric: true, value: (c) => (isBand(bandOf(c)) ? bandOf(c).p5 : null), format: f,
+        path: (c, i) => `countries.${i}.${metric}.p5` },
+      { key: "p95", label: "p95", numeric: true, value: (c) => (isBand(bandOf(c)) ? bandOf(c).p95 : null), format: f,
         path: (c, i) => `countries.${i}.${metric}.p95` },
     ];
     VL.table(document.getElementById("country-table"), columns, countries, {
       caption: `${label(metric)} by country`, filename: `visalever-simulation-${metric}`, id: "country-results", rowKey: "iso3",
+      collapsed: true,
     });
     const top = countries.filter((c) => p50(bandOf(c))).sort((a, b) => Math.abs(p50(bandOf(b))) - Math.abs(p50(bandOf(a)))).slice(0, 25);
     const banded = top.some((c) => isBand(bandOf(c)));
     const chart = document.getElementById("country-chart");
+    const empty = chart.querySelector(".chart-empty");
+    if (empty) empty.remove();
     if (!top.length) {
-      Plotly.purge(chart);
+      if (window.Plotly) Plotly.purge(chart);
       chart.append(VL.el("p", { class: "chart-empty" }, `${label(metric)}: zero or empty for every country in this run.`));
       return;
     }
-    const empty = chart.querySelector(".chart-empty");
-    if (empty) empty.remove();
+    const kind = kindOf(metric);
+    const unit = kind === "money" ? currencyOf(doc) : UNITS[metric] || "";
+    const hoverFormat = kind === "money" ? ",.0f" : kind === "ratio" ? ".3g" : ",.0f";
     VL.plot(chart, [{
-      type: "bar", x: top.map((c) => c.iso3), y: top.map((c) => p50(bandOf(c))), name: "p50",
+      type: "bar", x: top.map((c) => c.iso3), y: top.map((c) => p50(bandOf(c))), name: "median",
       marker: { color: VL.PALETTE[0] },
+      customdata: top.map((c) => [isBand(bandOf(c)) ? bandText(metric, bandOf(c), doc) : "—", f(p50(bandOf(c)))]),
+      hovertemplate: `%{x}: %{customdata[1]}${kind === "count" ? " " + unit : ""}<br>5–95 %: %{customdata[0]}<extra></extra>`,
       error_y: banded ? { type: "data", symmetric: false, color: VL.PALETTE[5],
         array: top.map((c) => (isBand(bandOf(c)) ? bandOf(c).p95 - bandOf(c).p50 : 0)),
         arrayminus: top.map((c) => (isBand(bandOf(c)) ? bandOf(c).p50 - bandOf(c).p5 : 0)) } : undefined,
-    }], { title: { text: `${label(metric)}: 25 largest (p50${banded ? ", bars 5–95 %" : ""})` }, height: 420 });
+    }], {
+      title: { text: `${label(metric)}: 25 largest (median${banded ? ", bars 5–95 %" : ""})` }, height: 420,
+      yaxis: { title: { text: unit }, tickformat: kind === "ratio" ? ".2f" : "~s", hoverformat: hoverFormat, automargin: true },
+      xaxis: { title: { text: "nationality (ISO3)" }, automargin: true },
+    });
   }
 
   /* One flat row per country plus TOTAL, bands as _p5/_p50/_p95 columns (as the CLI's CSV). */
@@ -226,7 +323,11 @@
     rows.forEach((r) => Object.keys(r).forEach((k) => { if (!keys.includes(k)) keys.push(k); }));
     VL.download(`visalever-simulation-${current.job.id}.csv`, VL.toCSV(keys.map((key) => ({ key })), rows), "text/csv");
   });
-  metricSelect.addEventListener("change", () => current && renderCountries());
+  metricSelect.addEventListener("change", () => {
+    if (!current) return;
+    VL.replaceQuery({ metric: metricSelect.value });
+    renderCountries();
+  });
   const showPolicyNotes = () => {
     VL.clearNotes();
     VL.surfaceNotes(policies.filter((p) => p && (p.id === reform.value || p.id === baseline.value)));
@@ -234,5 +335,6 @@
   reform.addEventListener("change", showPolicyNotes);
   baseline.addEventListener("change", showPolicyNotes);
   form.addEventListener("submit", run);
-  loadPolicies();
+  window.addEventListener("popstate", showFromUrl);
+  loadPolicies().then(showFromUrl).then(() => { document.body.dataset.loaded = "true"; });
 })();
