@@ -18,11 +18,11 @@ def full() -> dict:
 
 @pytest.fixture(scope="module")
 def six(full: dict) -> list[Option]:
-    """Options of six flagged countries with returns figures (real appraisal, UK 2025)."""
-    with_returns = sorted({p["iso3"] for p in full["package"]})[:6]
-    assert len(with_returns) == 6, "need six flagged countries with returns figures"
-    opts, _ = options_from_appraisal(appraise_many("uk", 2025, with_returns))
-    return opts
+    """Options of six flagged countries with eligible rungs (real appraisal, UK 2025)."""
+    opts, _ = options_from_appraisal(appraise_many("uk", 2025, sorted(full["flagged_countries"])[:16]))
+    first = sorted({o.iso3 for o in opts})[:6]
+    assert len(first) == 6, "need six flagged countries with eligible rungs"
+    return [o for o in opts if o.iso3 in first]
 
 
 @pytest.mark.parametrize("cost", ["students_workers", "visas", "revenue_loss", "applications"])
@@ -71,7 +71,7 @@ def test_milp_equals_brute_force_with_limits_on_synthetic_instances() -> None:
 
 
 def test_full_uk_instance(full: dict) -> None:
-    assert full["feasible"] and full["package_benefit"] >= 100.0
+    assert full["feasible"] and full["package_benefit"] >= 100.0 - 1e-6
     assert len(full["flagged_countries"]) > 6 and full["options_considered"] > 30
     assert full["timing_seconds"]["solve"] < 2.0
     assert set(full["sensitivity"]) == {"low", "high"}

@@ -68,6 +68,7 @@ def ladder(jurisdiction: str) -> list[dict[str, Any]]:
                 "title": m.title,
                 "kind": "penalty",
                 "policy": pol.id,
+                "status": getattr(pol, "status", None),
                 "legal_reference": m.legal_reference.model_dump(exclude_none=True),
             }
         )
@@ -340,3 +341,29 @@ def appraise(
     doc = appraise_many(jurisdiction, year, [code], as_of=as_of, observations=observations)
     one = doc.pop("countries")[code]
     return {**doc, "country": country_name(code), **one}
+
+
+def options_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Flat rows of an appraisal (CLI table, markdown brief)."""
+    rows = []
+    for o in doc["options"]:
+        c = o["cost"] or {}
+        r = o["response_pct"] or {}
+        e = o["expected_additional_returns"] or {}
+        rows.append(
+            {
+                "rung": o["id"] + (" (in force)" if o["already_in_force"] else ""),
+                "kind": o["kind"],
+                "visas not issued": c.get("visas_not_issued", {}).get("total", "-")
+                if c
+                else o["cost_status"],
+                "students+workers not issued": c.get("students_workers_not_issued", "-"),
+                "applications affected": c.get("applications_affected", "-"),
+                f"revenue change ({doc['currency']})": c.get("revenue_change", "-"),
+                "response % (low/central/high)": (
+                    f"{r['low']:.0f}/{r['central']:.0f}/{r['high']:.0f} {r['basis']}" if r else "not assessed"
+                ),
+                "extra returns/yr (central)": e.get("central", "-"),
+            }
+        )
+    return rows

@@ -1,10 +1,11 @@
 """Who a rung could help return: each nationality's annual returns and the pool of refused, unreturned claims.
 
 The pool comes from the Home Office outcome analysis of asylum claim cohorts (claims, initial refusals and
-returns of each claim year) when the snapshot holds it: pool = sum over claim cohorts of (initial refusals
-- returns of the cohort), floored at zero per cohort. The indicators are found by their ids (`cohort` with
-`refus` or `return`), so the figures are used as soon as the snapshot carries them. Without them the pool
-is the simulator's labelled proxy (`simulate.leverage.people_not_returned`) for the year, and says so.
+returns of each claim year) when the snapshot holds it: pool = sum over claim cohorts of (refusals at the
+latest outcome, else initial refusals, - returns of the cohort), floored at zero per cohort. The
+indicators are found by their ids (`cohort` with `refus` or `return`), so the figures are used as soon
+as the snapshot carries them. Without them the pool is the simulator's labelled proxy
+(`simulate.leverage.people_not_returned`) for the year, and says so.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def cohort_indicators(obs: pl.DataFrame, jurisdiction: str) -> dict[str, list[st
     """Cohort indicator ids in the snapshot: {"refusals": [...], "returns": [...], "claims": [...]}."""
     ids = obs.filter(pl.col("jurisdiction") == jurisdiction)["indicator"].unique().to_list()
     coh = sorted(i for i in ids if "cohort" in i)
-    refusals = [i for i in coh if "refus" in i]
+    # latest outcome first: an initial refusal overturned on appeal is not someone to return
+    refusals = sorted((i for i in coh if "refus" in i), key=lambda i: (".latest." not in i, i))
     returns = [i for i in coh if "return" in i and "refus" not in i]
     totals = [i for i in returns if i.endswith(".total")]
     return {
@@ -119,7 +121,8 @@ def pools(obs: pl.DataFrame, jurisdiction: str, iso3: list[str], year: int) -> d
                 b[0],
                 b[1],
                 None if r is None else float(r["gap"]),
-                "claim cohorts: sum of (initial refusals - returns of the cohort), floored at 0 per cohort",
+                f"claim cohorts: sum of ({coh['refusals'][0]} - returns of the cohort), "
+                "floored at 0 per cohort",
                 detail,
             )
         return out

@@ -6,6 +6,7 @@ the document the matching `/v1/...` endpoint returns.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -58,6 +59,7 @@ def register(app: typer.Typer) -> None:
 
     register_appraise(app)
     register_optimise(app)
+    register_brief(app)
 
 
 class OptionsFormat(StrEnum):
@@ -98,29 +100,9 @@ def register_appraise(app: typer.Typer) -> None:
 
 
 def options_rows(doc: dict) -> list[dict]:  # type: ignore[type-arg]
-    """Flat rows of an appraisal (CLI table, markdown brief)."""
-    rows = []
-    for o in doc["options"]:
-        c = o["cost"] or {}
-        r = o["response_pct"] or {}
-        e = o["expected_additional_returns"] or {}
-        rows.append(
-            {
-                "rung": o["id"] + (" (in force)" if o["already_in_force"] else ""),
-                "kind": o["kind"],
-                "visas not issued": c.get("visas_not_issued", {}).get("total", "-")
-                if c
-                else o["cost_status"],
-                "students+workers not issued": c.get("students_workers_not_issued", "-"),
-                "applications affected": c.get("applications_affected", "-"),
-                f"revenue change ({doc['currency']})": c.get("revenue_change", "-"),
-                "response % (low/central/high)": (
-                    f"{r['low']:.0f}/{r['central']:.0f}/{r['high']:.0f} {r['basis']}" if r else "not assessed"
-                ),
-                "extra returns/yr (central)": e.get("central", "-"),
-            }
-        )
-    return rows
+    from visalever.appraise.options import options_rows as rows
+
+    return rows(doc)
 
 
 def _limits(items: list[str]) -> dict[str, float]:
@@ -194,3 +176,53 @@ def register_optimise(app: typer.Typer) -> None:
                 )
                 + f"; the central package would bring {s['central_package_returns']:g}\n"
             )
+
+
+class BriefFormat(StrEnum):
+    """Output formats of `brief`."""
+
+    html = "html"
+    pdf = "pdf"
+    md = "md"
+    json = "json"
+
+
+def register_brief(app: typer.Typer) -> None:
+    """Add `brief` to the root CLI."""
+
+    @app.command("brief")
+    @user_errors
+    def brief_cmd(
+        country: Annotated[str, typer.Option("--country", help="ISO3 code of the nationality.")],
+        jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="uk, eu or us.")] = "uk",
+        as_of: Annotated[
+            dt.datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Date (default today).")
+        ] = None,
+        fmt: Annotated[
+            BriefFormat, typer.Option("--format", help="html, pdf, md or json.")
+        ] = BriefFormat.html,
+        target: Annotated[
+            str, typer.Option("--target", help="Package target metric=amount (returns or visas_at_stake).")
+        ] = "returns=200",
+        output: Annotated[
+            Path | None,
+            typer.Option("--output", "-o", help="File to write (default: stdout; PDF: brief-<ISO3>.pdf)."),
+        ] = None,
+    ) -> None:
+        """The country brief: agreements, acts, evidence, past-lever effects, options, package, sources."""
+        from visalever.brief import build_brief, to_html, to_json, to_markdown, to_pdf
+
+        ((metric, amount),) = _limits([target]).items()
+        doc = build_brief(
+            country, jurisdiction, as_of=as_of.date() if as_of else None, target=(metric, amount)
+        )
+        if fmt is BriefFormat.pdf:
+            path = to_pdf(to_html(doc), output or Path(f"brief-{doc['iso3']}-{doc['jurisdiction']}.pdf"))
+            sys.stderr.write(f"wrote {path}\n")
+            return
+        text = {"html": to_html, "md": to_markdown, "json": to_json}[fmt.value](doc)
+        if output:
+            output.write_text(text, encoding="utf-8")
+            sys.stderr.write(f"wrote {output}\n")
+        else:
+            sys.stdout.write(text)

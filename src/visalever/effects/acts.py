@@ -146,8 +146,8 @@ def _series_block(
     used = own.filter(pl.col("period").is_in(before + have_after))
     src_b = set(used.filter(pl.col("period").is_in(before))["source"].to_list())
     src_a = set(used.filter(pl.col("period").is_in(have_after))["source"].to_list())
-    if src_b != src_a:
-        notes.append("series break: the periods before and after come from different source tables")
+    if {s.split("#")[0] for s in src_b} != {s.split("#")[0] for s in src_a}:
+        notes.append("series break: the periods before and after come from different source files")
     block["caveats"] = notes
     block["sources"] = sorted(src_b | src_a)
     block["status"] = "estimated"

@@ -8,13 +8,14 @@ country) with the one-line error.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from visalever.errors import InputError
-from visalever.service.errors import Unprocessable
+from visalever.service.errors import NotFound, Unprocessable
 from visalever.service.http import json_response
 from visalever.service.schemas import ErrorOut
 
@@ -91,3 +92,47 @@ async def package(
     except InputError as err:
         raise Unprocessable(str(err)) from None
     return json_response(doc)
+
+
+def _brief(iso3: str, jurisdiction: str, as_of: dt.date | None) -> dict[str, Any]:
+    from visalever.brief import build_brief
+
+    return build_brief(iso3, jurisdiction, as_of=as_of)
+
+
+@router.get(
+    "/v1/briefs/{iso3}",
+    responses=ERRORS,
+    tags=["analysis"],
+    summary="Country brief as JSON: agreements, acts, evidence, past acts, options, package, sources",
+)
+async def brief_json(
+    iso3: str,
+    jurisdiction: Annotated[Jurisdiction, Query()] = "uk",
+    as_of: Annotated[dt.date | None, Query(description="YYYY-MM-DD (default today)")] = None,
+) -> Response:
+    try:
+        doc = await asyncio.to_thread(_brief, iso3, jurisdiction, as_of)
+    except InputError as err:
+        if err.location == "country":
+            raise NotFound(str(err)) from None
+        raise Unprocessable(str(err)) from None
+    return json_response(doc)
+
+
+@router.get("/countries/{iso3}/brief", include_in_schema=False, response_class=HTMLResponse)
+async def brief_page(
+    iso3: str,
+    jurisdiction: Annotated[Jurisdiction, Query()] = "uk",
+    as_of: Annotated[dt.date | None, Query()] = None,
+) -> Response:
+    """The brief as a dashboard page: server-rendered, inline SVG charts, no script, the dashboard's CSP."""
+    from visalever.brief import to_html
+    from visalever.web.routes import CONTENT_SECURITY_POLICY
+
+    try:
+        doc = await asyncio.to_thread(_brief, iso3, jurisdiction, as_of)
+    except InputError as err:
+        raise NotFound(str(err)) from None
+    twin = f"/v1/briefs/{doc['iso3']}?jurisdiction={jurisdiction}" + (f"&as_of={as_of}" if as_of else "")
+    return HTMLResponse(to_html(doc, twin=twin), headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
