@@ -9,7 +9,7 @@ import typer
 
 from visalever.commands._common import emit_csv, emit_json, emit_table, fail, user_errors
 
-MEASURE_COLUMNS = ["jurisdiction", "lever", "status", "ground", "start", "end", "title", "act", "source"]
+MEASURE_COLUMNS = ["jurisdiction", "lever", "status", "ground", "start", "end", "title", "scope", "source"]
 
 
 def _day(text: str | None, name: str) -> dt.date | None:
@@ -54,6 +54,8 @@ def register(app: typer.Typer) -> None:
             return
         for r in rows:
             r["source"] = r["source_url"] or r["source_title"]
+            no_measure = "" if r["lever"] == "visa_requirement" else "no decision measure"
+            r["scope"] = "\n".join(r["measures"]) or no_measure
             if not r["in_force"] and r["status"] != "proposed":
                 r["status"] = f"{r['status']} (not in force)"
             elif r["status"] == "proposed":

@@ -201,6 +201,18 @@ def _visa_requirement_lever(jurisdiction: str, iso3: str, day: dt.date) -> Lever
     )
 
 
+def _scope(use: Any) -> str:
+    """A measure use as one readable line: measure, categories, visa classes, applicant groups."""
+    parts = [use.measure]
+    if use.categories:
+        parts.append("categories " + ", ".join(use.categories))
+    if use.visa_classes:
+        parts.append("classes " + ", ".join(use.visa_classes))
+    if use.applicant_groups:
+        parts.append("groups " + ", ".join(use.applicant_groups))
+    return "; ".join(parts)
+
+
 def _designation_levers(jurisdiction: str, iso3: str, day: dt.date) -> list[Lever]:
     applying = policies_applying(jurisdiction)
     out: list[Lever] = []
@@ -229,7 +241,7 @@ def _designation_levers(jurisdiction: str, iso3: str, day: dt.date) -> list[Leve
                     title,
                     url,
                     policies=() if proposal else applying.get(path.name, ()),
-                    measures=tuple(u.measure for u in d.measures),
+                    measures=tuple(_scope(u) for u in d.measures),
                     note=d.note,
                     extra={
                         "designations_file": path.name,
