@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from visalever.countries import is_noncountry
+from visalever.errors import InputError
 from visalever.sources.common import (
     Finding,
     ReadResult,
@@ -57,18 +58,21 @@ def _num(x: object) -> float | None:
 
 
 def read_niv(root: Path, res: ReadResult, rel: str = NIV) -> pl.DataFrame:
-    """One NIV workbook -> observations (also returned, so the two workbooks can be compared)."""
-    import warnings
+    """One NIV workbook -> observations (also returned, so the two workbooks can be compared).
 
-    import openpyxl
-
-    warnings.filterwarnings("ignore", module="openpyxl")
+    Read with calamine (the cached values of formula cells, like openpyxl's `data_only=True`): the
+    two workbooks hold 50 sheets, and openpyxl spent most of the build's time on them.
+    """
+    from python_calamine import CalamineWorkbook
 
     rep = new_report(root, rel)
-    wb = openpyxl.load_workbook(root / rel, read_only=True, data_only=True)
+    try:
+        wb = CalamineWorkbook.from_path(str(root / rel))
+    except Exception as err:  # noqa: BLE001 - calamine raises its own error types; one line naming the file
+        raise InputError(f"not a readable workbook ({type(err).__name__}: {err})", location=rel) from None
     rows: list[tuple[str, str, str, float]] = []
-    for ws in wb.worksheets:
-        it = ws.iter_rows(values_only=True)
+    for name in wb.sheet_names:
+        it = iter(wb.get_sheet_by_name(name).to_python())
         header = [str(h).strip() if h is not None else "" for h in next(it)]
         fy = "FY" + header[0].split()[-1]
         try:
