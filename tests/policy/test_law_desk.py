@@ -35,7 +35,7 @@ def test_afghan_on_1_april_2026_sees_the_uk_visa_brake_with_its_source() -> None
 
 def test_congolese_on_10_january_2026_sees_the_drc_measure() -> None:
     lv = _ids(measures_for("COD", D("2026-01-10"), "uk"))["uk-2025-cod-priority"]
-    assert lv.in_force and lv.ground == "returns" and lv.measures == ("priority_withdrawal",)  # all categories
+    assert lv.in_force and lv.ground == "returns" and lv.measures == ("priority_withdrawal",)
     assert set(lv.policies) >= {"uk-statutory"}
     assert "uk-2025-cod-priority" not in _ids(measures_for("COD", D("2026-02-06"), "uk"))
 
