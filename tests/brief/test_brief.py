@@ -24,6 +24,8 @@ def test_document_has_every_section(cod: dict) -> None:
     prio = next(a for a in cod["acts"] if a["id"] == "uk-2025-cod-priority")
     assert prio["in_force_on_as_of"]  # 15 Jan 2026: priority processing withdrawn
     assert any("priority_withdrawal" in (r["measure_ids"] or []) for r in cod["measures_in_force"]["rows"])
+    assert any(lv["lever"] == "visa_requirement" for lv in cod["levers"])
+    assert [c["date"] for c in cod["changelog"]][:2] == ["2025-11-17", "2025-12-27"]
     assert cod["evidence"]["table"]["returns.total"]
     assert any(p["this_country"] for p in cod["past_acts"])
     assert {o["id"] for o in cod["options"]["options"]} >= {"s70_suspension", "s70_slowdown"}

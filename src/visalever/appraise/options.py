@@ -113,6 +113,7 @@ def simulated_costs(
     as_of: dt.date | None = None,
     observations: pl.DataFrame | None = None,
     rungs: list[dict[str, Any]] | None = None,
+    assessments: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """{"rungs": {rung: {iso3: cost}}, "in_force": {iso3: [measures]}, "currency", "missing": {...}}."""
     from visalever import policy as law
@@ -144,7 +145,10 @@ def simulated_costs(
     }
     if not have:
         return out
-    ctx_all = build_contexts(jurisdiction, day, agreements=pol.agreements, designations=pol.designations)
+    # `assessments` (iso3 -> tier, score, ...) spares the full assessment history when the caller has one
+    ctx_all = build_contexts(
+        jurisdiction, day, assessments, agreements=pol.agreements, designations=pol.designations
+    )
     ctx = {c: ctx_all[c] for c in have if c in ctx_all}
     have = [c for c in have if c in ctx]
     grants = flows.grants[[index[c] for c in have]]
@@ -218,7 +222,7 @@ def responses(jurisdiction: str, observations: pl.DataFrame | None = None) -> di
         ev = [estimates[a] for a in s.get("comparable_acts", []) if a in estimates]
         a = s["assumption"]
         if ev:
-            central = float(np.mean([e["estimate_pct"] for e in ev]))
+            central = float(np.median([e["estimate_pct"] for e in ev]))  # robust to one extreme case
             out[rid] = {
                 "basis": "evidence",
                 "low": min(e["interval_pct"][0] for e in ev),
@@ -226,7 +230,7 @@ def responses(jurisdiction: str, observations: pl.DataFrame | None = None) -> di
                 "high": max(e["interval_pct"][1] for e in ev),
                 "evidence": ev,
                 "comparable_acts": s.get("comparable_acts", []),
-                "note": f"mean of {len(ev)} past act(s) judged comparable; range = widest 90 % placebo "
+                "note": f"median of {len(ev)} past act(s) judged comparable; range = widest 90 % placebo "
                 "interval" + ("; few cases" if len(ev) < 3 else ""),
                 "assumption_if_no_evidence": a,
             }
@@ -265,8 +269,13 @@ def appraise_many(
     *,
     as_of: dt.date | None = None,
     observations: pl.DataFrame | None = None,
+    assessments: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Options for several nationalities in one pass (one resolve per rung for all of them)."""
+    """Options for several nationalities in one pass (one resolve per rung for all of them).
+
+    `assessments` (iso3 -> assessment context) is passed to the law's country contexts; None lets the
+    policy engine build them from the assessment module (each country's latest scored period).
+    """
     from visalever.appraise.pool import pools
 
     if observations is None:
@@ -275,7 +284,9 @@ def appraise_many(
         observations = snapshot.load()
     iso3s = [c.upper() for c in iso3s]
     lad = ladder(jurisdiction)
-    costs = simulated_costs(jurisdiction, year, iso3s, as_of=as_of, observations=observations, rungs=lad)
+    costs = simulated_costs(
+        jurisdiction, year, iso3s, as_of=as_of, observations=observations, rungs=lad, assessments=assessments
+    )
     resp = responses(jurisdiction, observations)
     pl_ = pools(observations, jurisdiction, iso3s, year)
     countries: dict[str, Any] = {}

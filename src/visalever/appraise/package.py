@@ -200,29 +200,46 @@ def brute_force(
     return best
 
 
+def latest_assessment(jurisdiction: str, as_of: dt.date) -> tuple[str | None, list[Any]]:
+    """The latest annual period published by `as_of` in which the method scores any country, and its results.
+
+    Periods are tried newest first, one at a time, so that only the period used is computed.
+    """
+    from visalever import snapshot
+    from visalever.assess import assess_periods, load_config
+    from visalever.assess.inputs import periods_with_data
+    from visalever.assess.periods import available_on, parse_period
+
+    cfg = load_config(jurisdiction)
+    obs = snapshot.load()
+    for p in reversed(periods_with_data(obs, cfg, "annual")):
+        if available_on(p, cfg.publication_lag_days) > as_of:
+            continue
+        res = assess_periods(jurisdiction, [p], observations=obs, config=cfg)[str(parse_period(p))]
+        if any(a.score is not None for a in res):
+            return str(parse_period(p)), res
+    return None, []
+
+
 def flagged_countries(jurisdiction: str, as_of: dt.date) -> dict[str, dict[str, Any]]:
     """Countries in any tier above the lowest in the latest annual assessment published by `as_of`.
 
     One period for all (not each country's own latest scored year), so that no country is flagged on
     figures many years old.
     """
-    from visalever.assess import all_annual, load_config
-    from visalever.assess.periods import available_on, parse_period
+    from visalever.assess import load_config
 
-    cfg = load_config(jurisdiction)
-    lowest = cfg.tiers_desc()[-1].id
-    results = all_annual(jurisdiction, config=cfg)
-    usable = [
-        p
-        for p, lst in results.items()
-        if available_on(p, cfg.publication_lag_days) <= as_of and any(a.score is not None for a in lst)
-    ]
-    if not usable:
-        return {}
-    period = max(usable, key=parse_period)
+    lowest = load_config(jurisdiction).tiers_desc()[-1].id
+    period, results = latest_assessment(jurisdiction, as_of)
     return {
-        a.iso3: {"tier": a.tier, "score": a.score, "period": period, "confidence": a.confidence}
-        for a in sorted(results[period], key=lambda a: a.iso3)
+        a.iso3: {
+            "tier": a.tier,
+            "score": a.score,
+            "period": period,
+            "confidence": a.confidence,
+            "metrics": dict(a.metrics),
+        }
+        for a in sorted(results, key=lambda a: a.iso3)
         if a.score is not None and a.tier != lowest
     }
 
@@ -258,7 +275,12 @@ def optimise(
     day = as_of or dt.date(year, 12, 31)
     flags = flagged_countries(jurisdiction, day)
     pool = countries or list(flags)
-    doc = appraise_many(jurisdiction, year, pool, as_of=day)
+    assessments = {
+        k: {**v, "basis": "analyst assessment (recommendation, not a designation)"} for k, v in flags.items()
+    }
+    doc = appraise_many(
+        jurisdiction, year, pool, as_of=day, assessments=assessments if not countries else None
+    )
     opts, left = options_from_appraisal(doc)
     t_build = time.perf_counter() - t0
     central = solve(opts, target, amount, cost, limits)

@@ -94,6 +94,18 @@ def _measures_in_force(j: str, iso3: str, as_of: dt.date) -> dict[str, Any]:
     }
 
 
+def _levers_and_changes(j: str, iso3: str, day: dt.date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every lever touching the nationality on the day, and the law's dated changes naming the country."""
+    try:
+        from visalever.policy.changes import all_changes
+        from visalever.policy.in_force import measures_for
+    except ImportError:  # a law engine without the law desk: the brief still has the acts above
+        return [], []
+    levers = [lv.as_dict() for lv in measures_for(iso3, day, j)]
+    changes = [c.as_dict() for c in all_changes(j) if c.iso3 == iso3 and c.date <= day]
+    return levers, changes
+
+
 def build_brief(
     iso3: str,
     jurisdiction: str = "uk",
@@ -157,6 +169,7 @@ def build_brief(
         if d.iso3 == code
     ]
     measures = _measures_in_force(j, code, day)
+    levers, changelog = _levers_and_changes(j, code, day)
 
     # cooperation evidence: annual figures, the assessment per year and its latest reasons
     ind = EVIDENCE[j]
@@ -291,6 +304,10 @@ def build_brief(
         law_sources += a["sources"]
     for d in acts:
         law_sources += d["sources"] + ([d["legal_reference"]] if d["legal_reference"] else [])
+    for lv in levers:
+        law_sources.append({"title": lv["source_title"], "url": lv["source_url"], "instrument": None})
+    for c in changelog:
+        law_sources.append({"title": c["source_title"], "url": c["source_url"], "instrument": None})
     for o in options["options"]:
         law_sources.append(_ref(o["legal_reference"]))
     seen: set[str] = set()
@@ -312,6 +329,8 @@ def build_brief(
         "agreements": agreements,
         "acts": acts,
         "measures_in_force": measures,
+        "levers": levers,
+        "changelog": changelog,
         "evidence": {"indicators": ind, "periods": periods, "table": table, "returns_indicator": ind[0]},
         "assessment": assessment,
         "past_acts": past,

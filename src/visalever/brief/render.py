@@ -112,6 +112,19 @@ def to_markdown(doc: dict[str, Any]) -> str:
         f"on {d['as_of']})"
         for a in d["acts"]
     ] or ["No act recorded."]
+    if d.get("levers"):
+        out += ["", f"Every lever touching {d['iso3']} nationals on {d['as_of']}:"]
+        out += [
+            f"- {lv['lever']}: {lv['title']} ({lv['status']}; "
+            f"{'in force' if lv['in_force'] else 'not in force'}; {lv['source_url'] or lv['source_title']})"
+            for lv in d["levers"]
+        ]
+    if d.get("changelog"):
+        out += ["", f"Changelog of the law for {d['iso3']}:"]
+        out += [
+            f"- {c['date']} {c['kind']} {c['event']}: {c['title']} ({c['source_url'] or c['source_title']})"
+            for c in d["changelog"]
+        ]
     mf = d["measures_in_force"]
     out += ["", f"Measures on {d['as_of']} under `{mf['policy']}`: {mf['status']}."]
     for r in mf["rows"]:

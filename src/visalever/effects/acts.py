@@ -91,6 +91,22 @@ def _acts(jurisdiction: str) -> list[Any]:
     return sorted(out, key=lambda d: (d.start, d.iso3, d.id))
 
 
+def _every_designation(jurisdiction: str, fallback: Any) -> list[Any]:
+    """Every designation in every designations file of the regime (e.g. also travel bans on other
+    grounds): a country under any of them in the window is no clean comparison."""
+    try:
+        from visalever.policy.in_force import designation_files, load_designation_file
+    except ImportError:  # an older law engine: the packaged file only
+        return list(fallback(jurisdiction))
+    out: dict[str, Any] = {}
+    for path in designation_files(jurisdiction):
+        for d in load_designation_file(path):
+            out.setdefault(d.id, d)
+    for d in fallback(jurisdiction):
+        out.setdefault(d.id, d)
+    return list(out.values())
+
+
 def _touching(designations: list[Any], first: dt.date, last: dt.date) -> set[str]:
     """Countries with any designation (act or proposal) in force at some point in [first, last]."""
     return {d.iso3 for d in designations if d.start <= last and (d.end is None or d.end > first)}
@@ -174,7 +190,7 @@ def effects(
 
         observations = snapshot.load()
     spec = INDICATORS[jurisdiction]
-    every = list(load_designations(jurisdiction))
+    every = _every_designation(jurisdiction, load_designations)
     series = {
         "returns": annual_series(observations, jurisdiction, spec["returns"]),
         "visas": annual_series(observations, jurisdiction, spec["visas"]),
