@@ -14,9 +14,15 @@ from visalever.paths import SNAPSHOT_DIR
 
 
 @pytest.fixture(scope="module")
-def rebuilt(raw_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+def raw(raw_root: Path) -> tuple:
+    """The raw folder read once for the module (the build and the label check share it)."""
+    return snap.read_raw(raw_root)
+
+
+@pytest.fixture(scope="module")
+def rebuilt(raw_root: Path, raw: tuple, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("snap")
-    report = snap.build(raw_root, directory=out)
+    report = snap.build(raw_root, directory=out, raw=raw)
     return out, report
 
 
@@ -176,10 +182,10 @@ def test_quality_report_lists_known_defects(rebuilt: tuple[Path, dict]) -> None:
     assert report["summary"]["zero_duplicate"] == 8
 
 
-def test_no_unmapped_labels_in_any_file(raw_root: Path) -> None:
+def test_no_unmapped_labels_in_any_file(raw_root: Path, raw: tuple) -> None:
     from visalever.commands.data import unmapped_labels
 
-    assert unmapped_labels(raw_root) == []
+    assert unmapped_labels(raw_root, raw) == []
 
 
 def test_query_filters(monkeypatch: pytest.MonkeyPatch) -> None:

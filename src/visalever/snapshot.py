@@ -227,13 +227,17 @@ def resolve_overlaps(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, Any
     revs = _revisions(per_release)
     same = per_release.height - kept.height - revs.height
     if revs.height:
-        by_pair = revs.group_by("old_release", "new_release").len().sort("old_release", "new_release")
-        for old, new, n in by_pair.iter_rows():
+        by_pair = (
+            revs.group_by("old_release", "new_release")
+            .agg(pl.len(), pl.col("old_source").str.split("#").list.first().unique().sort().alias("files"))
+            .sort("old_release", "new_release")
+        )
+        for old, new, n, files in by_pair.iter_rows():
             findings.append(
                 Finding(
                     "revised_by_newer_release",
                     "warning",
-                    str(old).split(": ", 1)[-1],
+                    ", ".join(files),
                     f"{n} figures of release '{old}' revised by '{new}': the newer kept "
                     "(listed by `visalever data revisions`)",
                     n,
@@ -347,9 +351,14 @@ def write_snapshot(
     _load.cache_clear()
 
 
-def build(raw_root: Path, directory: Path | None = None, progress: Any = None) -> dict[str, Any]:
-    """Build the snapshot from raw tables; returns the quality report."""
-    obs, files, findings, _ = read_raw(raw_root, progress)
+def build(
+    raw_root: Path, directory: Path | None = None, progress: Any = None, raw: tuple[Any, ...] | None = None
+) -> dict[str, Any]:
+    """Build the snapshot from raw tables; returns the quality report.
+
+    `raw` is an earlier `read_raw(raw_root)` result to reuse (tests read the raw folder once).
+    """
+    obs, files, findings, _ = raw if raw is not None else read_raw(raw_root, progress)
     kept, overlap_findings, revs = resolve_overlaps(obs)
     findings = findings + overlap_findings
     kept = canonical(kept)

@@ -63,13 +63,13 @@ def countries(
         fail(f"--format: unknown format {fmt!r} (table|json)")
 
 
-def unmapped_labels(root: Path) -> list[tuple[str, str, str]]:
+def unmapped_labels(root: Path, raw: tuple | None = None) -> list[tuple[str, str, str]]:
     """(family, label, file) for every label seen by the readers that resolves to nothing."""
     from visalever.countries import resolve_label
     from visalever.errors import InputError
     from visalever.snapshot import read_raw
 
-    _, _, _, labels = read_raw(root)
+    _, _, _, labels = raw if raw is not None else read_raw(root)
     out = set()
     for family, label, file in labels:
         try:
