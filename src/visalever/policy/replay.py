@@ -304,9 +304,10 @@ def _replay_at(
     out = out.with_columns(
         outcome=pl.col("__outcome"),
         fee_amount=vals["fee_amount"],
-        fee_currency=vals["fee_currency"],
+        # no currency without an amount: an unknown fee is null as a whole, as in `decide`
+        fee_currency=pl.when(vals["fee_amount"].is_not_null()).then(vals["fee_currency"]),
         surcharge_amount=vals["surcharge_amount"],
-        surcharge_currency=vals["surcharge_currency"],
+        surcharge_currency=pl.when(vals["surcharge_amount"].is_not_null()).then(vals["surcharge_currency"]),
         earliest_decision_date=pl.when(proceed).then(earliest).otherwise(None),
         decision_due_by=pl.when(proceed & days.is_not_null()).then(due).otherwise(None),
         multiple_entry_allowed=vals["multiple_entry_allowed"],

@@ -17,6 +17,14 @@ def test_done_when_fee_reason_names_its_implementing_decision() -> None:
     app = Application(application_id="x", nationality="GMB", category="visit",
                       application_date=dt.date(2023, 6, 1))
     by_measure = {r.measure: r for r in decide(app, policy).reasons}
-    assert "2022/2459" in (by_measure["art25a_5b_fee_lower"].legal_reference.instrument or "")
-    assert "2021/1781" in (by_measure["art25a_5a_processing"].legal_reference.instrument or "")
-    assert "2021/1781" in (by_measure["art25a_5a_multiple_entry"].legal_reference.instrument or "")
+
+    def act_text(r: object) -> str:
+        act = r.act  # type: ignore[attr-defined]
+        return f"{act.id} {act.title} {act.instrument or ''}" if act is not None else ""
+
+    # each reason cites both the provision (Visa Code Art. 25a) and the act (the implementing decision)
+    assert "25a(5)(b)" in (by_measure["art25a_5b_fee_lower"].provision.instrument or "")
+    assert "2022/2459" in act_text(by_measure["art25a_5b_fee_lower"])
+    assert "25a" in (by_measure["art25a_5a_processing"].provision.instrument or "")
+    assert "2021/1781" in act_text(by_measure["art25a_5a_processing"])
+    assert "2021/1781" in act_text(by_measure["art25a_5a_multiple_entry"])
