@@ -119,7 +119,9 @@ def make_engine(url: str | None, *, pool_size: int = 8, background_checkpoint: b
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=16, pool_pre_ping=True, pool_timeout=10,
+    # No pool_pre_ping: it cost a round trip per transaction. A connection found dead (database
+    # restarted) is dropped with the whole pool in `_raw_tx_inner`, so one request sees the outage.
+    return create_engine(url, pool_size=pool_size, max_overflow=16, pool_timeout=10,
                          connect_args={"connect_timeout": 5})
 
 
@@ -224,20 +226,37 @@ def _raw_tx_inner(engine: Engine, write: bool, sqlite: bool) -> Iterator[Tx]:
             if sqlite:
                 cur.execute("ROLLBACK")
             else:
-                raw.rollback()
+                with contextlib.suppress(Exception):  # a dead connection cannot roll back
+                    raw.rollback()
             raise
         if sqlite:
             cur.execute("COMMIT")
         else:
             raw.commit()
         cur.close()
+    except Exception as err:
+        if not sqlite and database_unreachable(err):
+            _drop_connections(engine, raw, err)
+        raise
     finally:
-        raw.close()  # back to the pool
+        raw.close()  # back to the pool (a dropped connection is discarded)
     if _DOWN_SINCE:
         note_database_up()
     if tx.head is not None or tx.outcomes:
         for hook in AFTER_COMMIT:
             hook(tx)
+
+
+def _drop_connections(engine: Engine, raw: Any, err: BaseException) -> None:
+    """The database went away: discard this connection and, once per outage, every pooled one
+    (they all point at the old server process), so that the first request after the database is
+    back gets a fresh connection instead of a dead one."""
+    first = not _DOWN_SINCE
+    note_database_down(err)
+    with contextlib.suppress(Exception):
+        raw.invalidate()
+    if first:
+        engine.dispose(close=False)
 
 
 # --- database outages -------------------------------------------------------------------------------

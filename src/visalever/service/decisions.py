@@ -248,6 +248,8 @@ def record_batch(engine: Engine, runtime: PolicyRuntime,
         try:
             with write_tx(engine) as tx:
                 return batch(tx, runtime, prepared)
+        except _StaleDesignations:
+            continue
         except Exception as err:
             if database_unreachable(err):
                 return [err] * len(items)
@@ -279,10 +281,10 @@ def _batch_sqlite(tx: Tx, runtime: PolicyRuntime, prepared: list[_Prepared]) -> 
 
 _PG_KEYS_SQL = ("SELECT idem_key, fingerprint, status_code, response, "
                 "(SELECT value FROM counters WHERE name = 'designations') FROM idempotency_keys "
-                "WHERE idem_key = ANY(?) UNION ALL SELECT NULL, NULL, NULL, NULL, value FROM counters "
+                "WHERE idem_key = ANY(?::text[]) UNION ALL SELECT NULL, NULL, NULL, NULL, value FROM counters "
                 "WHERE name = 'designations'")
 _PG_LOCK_QUOTAS_SQL = ("SELECT quota_id, nationality, category, start_date, end_date, quota_limit, used "
-                       "FROM quotas WHERE nationality = ANY(?) AND category = ANY(?) ORDER BY quota_id "
+                       "FROM quotas WHERE nationality = ANY(?::text[]) AND category = ANY(?::text[]) ORDER BY quota_id "
                        "FOR UPDATE")
 _PG_LOCK_HEAD_SQL = "SELECT value, text_value FROM counters WHERE name = 'audit_head' FOR UPDATE"
 # One statement per decision, atomic by itself (so it needs no savepoint): decision row, audit entry,
@@ -297,22 +299,63 @@ _PG_ITEM_SQL = (
 )
 
 
+class _StaleDesignations(Exception):
+    """The designations changed between deciding and locking: decide the batch again."""
+
+
 def _batch_pg(tx: Tx, runtime: PolicyRuntime, prepared: list[_Prepared]) -> list[Any]:
-    """PostgreSQL: decide outside the locks, then lock the batch's quota rows (in quota_id order) and
-    the audit head (always in that order, as every write path does), apply the caps one decision after
-    another in memory, write every decision in one pipelined round trip, and move the head once."""
+    """PostgreSQL in two round trips (plus the commit's WAL flush), whatever the batch size.
+
+    Why: the chain head is one row, so batches commit one after another and throughput is batch
+    size / time the head is held; every round trip while it is held costs all waiting clients.
+    1. Decide every item outside the locks, with the designations this process applies.
+    2. ONE pipeline: BEGIN, the idempotency keys of the batch and the designations version, the
+       quota rows of the pairs that proceed (FOR UPDATE, in quota_id order), the audit head (FOR
+       UPDATE): always quota rows before the head, as on every write path, so processes queue
+       instead of deadlocking. A moved designations version decides the batch again.
+    3. In memory, one item after another: replay or refuse reused keys, take quota units (a cap is
+       never passed: the rows are locked and `used` is counted here), chain the audit entries.
+    4. ONE pipeline: one statement per decision (decision row, audit entry, quota unit and key,
+       atomic by itself, so no savepoint is needed: a refused item wrote nothing), the head update
+       and COMMIT.
+    """
+    version = runtime.designations_version
+    decisions_: list[Any] = []
+    for req, _text, _key, _fp, _token in prepared:
+        try:
+            decisions_.append(runtime.decide(tx, req, version))
+        except (ServiceError, InputError) as err:
+            decisions_.append(err)
+    if version is None:
+        version = runtime.designations_version
     keys = [p[2] for p in prepared if p[2] is not None]
+    pairs = {(prepared[i][0].nationality, prepared[i][0].category) for i, d in enumerate(decisions_)
+             if isinstance(d, dict) and d["outcome"] == "proceed"}
+    conn = tx.cursor.connection
+    keys_cur, quota_cur, head_cur = conn.cursor(), conn.cursor(), conn.cursor()
+    with conn.pipeline():
+        keys_cur.execute(tx._sql(_PG_KEYS_SQL), (keys,))
+        if pairs:
+            quota_cur.execute(tx._sql(_PG_LOCK_QUOTAS_SQL), (sorted({p[0] for p in pairs}),
+                                                             sorted({p[1] for p in pairs})))
+        head_cur.execute(_PG_LOCK_HEAD_SQL)
     stored: dict[str, tuple[Any, ...]] = {}
-    version = None
-    for row in tx.all(_PG_KEYS_SQL, (keys,)):
+    for row in keys_cur.fetchall():
         if row[0] is None:
-            version = row[4]
+            if int(row[4]) != version:
+                runtime.designations_for(tx, int(row[4]))
+                raise _StaleDesignations()
         else:
             stored[row[0]] = row
+    quotas_by_pair: dict[tuple[str, str], list[list[Any]]] = {}
+    for row in quota_cur.fetchall() if pairs else ():
+        quotas_by_pair.setdefault((row[1], row[2]), []).append(list(row))
+    head_seq, head_hash = head_cur.fetchone()  # type: ignore[misc]
     results: list[Any] = [None] * len(prepared)
-    decided: list[tuple[int, dict[str, Any]]] = []
-    claimed: dict[str, tuple[str, int | None]] = {}  # key -> (fingerprint, index of the first use)
-    for i, (req, _text, key, fp, _token) in enumerate(prepared):
+    claimed: dict[str, tuple[str, int]] = {}  # key -> (fingerprint, index of its first use here)
+    seq, prev = int(head_seq), head_hash
+    params = []
+    for i, (req, request_text, key, fp, token_id) in enumerate(prepared):
         if key is not None:
             seen = stored.get(key)
             if seen is not None:
@@ -320,43 +363,19 @@ def _batch_pg(tx: Tx, runtime: PolicyRuntime, prepared: list[_Prepared]) -> list
                                        "request body") if seen[1] != fp else (int(seen[2]), seen[3]))
                 continue
             first = claimed.get(key)
-            if first is not None:  # the same key earlier in this batch: replay it once it is known
+            if first is not None:  # the same key earlier in this batch
                 results[i] = (Conflict("Idempotency-Key: this key was already used with a different "
-                                       "request body") if first[0] != fp else ("replay", first[1]))
+                                       "request body") if first[0] != fp else results[first[1]])
                 continue
-        try:
-            decision = runtime.decide(tx, req, version)
-        except (ServiceError, InputError) as err:
-            results[i] = err
+        decision = decisions_[i]
+        if not isinstance(decision, dict):
+            results[i] = decision
             continue
         if key is not None:
             claimed[key] = (fp, i)
-        decided.append((i, decision))
-    if decided:
-        _write_batch_pg(tx, prepared, decided, results)
-    for i, result in enumerate(results):
-        if isinstance(result, tuple) and result[0] == "replay":
-            results[i] = results[result[1]]  # the first use's (200, body): the exact same text
-    return results
-
-
-def _write_batch_pg(tx: Tx, prepared: list[_Prepared], decided: list[tuple[int, dict[str, Any]]],
-                    results: list[Any]) -> None:
-    pairs = {(prepared[i][0].nationality, prepared[i][0].category) for i, d in decided
-             if d["outcome"] == "proceed"}
-    quotas_by_pair: dict[tuple[str, str], list[list[Any]]] = {}
-    if pairs:
-        nats, cats = sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
-        for row in tx.all(_PG_LOCK_QUOTAS_SQL, (nats, cats)):
-            quotas_by_pair.setdefault((row[1], row[2]), []).append(list(row))
-    head_seq, head_hash = tx.first(_PG_LOCK_HEAD_SQL)  # type: ignore[misc]
-    seq, prev = int(head_seq), head_hash
-    params = []
-    for i, decision in decided:
-        req, request_text, key, fp, token_id = prepared[i]
         quota_id = granted = None
         quota_info = None
-        if decision["outcome"] == "proceed":
+        if decision["outcome"] == "proceed":  # only `proceed` may consume a quota unit
             day = req.application_date
             for q in quotas_by_pair.get((req.nationality, req.category), ()):
                 if q[3] <= day <= q[4]:
@@ -382,9 +401,17 @@ def _write_batch_pg(tx: Tx, prepared: list[_Prepared], decided: list[tuple[int, 
         prev = digest
         results[i] = (200, body_text)
         _note_outcome(tx, decision["outcome"])
-    tx.cursor.executemany(tx._sql(_PG_ITEM_SQL), params)
-    tx.run("UPDATE counters SET value = ?, text_value = ? WHERE name = 'audit_head'", (seq, prev))
-    tx.head = (seq, prev)
+    with conn.pipeline():
+        if params:
+            tx.cursor.executemany(tx._sql(_PG_ITEM_SQL), params)
+            tx.run(_HEAD_SET_SQL, (seq, prev))
+        conn.commit()
+    if params:
+        tx.head = (seq, prev)
+    return results
+
+
+_HEAD_SET_SQL = "UPDATE counters SET value = ?, text_value = ? WHERE name = 'audit_head'"
 
 
 def _one(engine: Engine, runtime: PolicyRuntime, req: DecisionRequest, key: str | None,
