@@ -17,6 +17,7 @@ from typing import Any
 from visalever.errors import InputError
 from visalever.policy.in_force import (
     PROPOSAL_KINDS,
+    agreement_id,
     check_jurisdiction,
     designation_files,
     load_designation_file,
@@ -107,12 +108,12 @@ def _agreement_events(j: str) -> list[Change]:
     if not (regime_dir(j) / "agreements.yaml").is_file():
         return []
     out: list[Change] = []
-    for i, a in enumerate(load_agreements(j)):
+    for a in load_agreements(j):
         title, url = _src(list(a.sources))
         base = {
             "jurisdiction": j,
             "kind": "agreement",
-            "id": f"{j}-agreement-{a.iso3.lower()}-{i}",
+            "id": agreement_id(j, a),
             "title": a.title,
             "iso3": a.iso3,
             "ground": "returns",

@@ -20,7 +20,7 @@ from visalever.errors import InputError
 from visalever.policy.codes import is_known
 from visalever.policy.instruments import load_instruments
 from visalever.policy.loader import jurisdictions, load_agreements, regime_dir
-from visalever.policy.models import Designation, DesignationsFile, Reference, VisaRequirementsFile
+from visalever.policy.models import Agreement, Designation, DesignationsFile, Reference, VisaRequirementsFile
 from visalever.policy.yamlio import read_yaml
 
 #: Designation kinds that are not (yet) law: listed with status `proposed`, never as in force.
@@ -253,12 +253,18 @@ def _designation_levers(jurisdiction: str, iso3: str, day: dt.date) -> list[Leve
     return out
 
 
+def agreement_id(jurisdiction: str, a: Agreement) -> str:
+    """A stable id for an agreement (the register has none): regime, country, kind and first date."""
+    first = a.effective_from() or a.signed
+    return f"{jurisdiction}-agreement-{a.iso3.lower()}-{a.kind}-{first.isoformat() if first else 'undated'}"
+
+
 def _agreement_levers(jurisdiction: str, iso3: str, day: dt.date) -> list[Lever]:
     out: list[Lever] = []
     agreements = (
         load_agreements(jurisdiction) if (regime_dir(jurisdiction) / "agreements.yaml").is_file() else []
     )
-    for i, a in enumerate(agreements):
+    for a in agreements:
         if a.iso3 != iso3 or not a.in_force(day):
             continue
         title, url = _first_source(a.sources)
@@ -267,7 +273,7 @@ def _agreement_levers(jurisdiction: str, iso3: str, day: dt.date) -> list[Lever]
             Lever(
                 jurisdiction,
                 lever,
-                f"{jurisdiction}-agreement-{iso3.lower()}-{i}",
+                agreement_id(jurisdiction, a),
                 a.title,
                 "in_force",
                 True,
