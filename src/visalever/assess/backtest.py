@@ -369,6 +369,11 @@ place (between its markers) each time the command runs; other sections are left 
 of each jurisdiction (`src/visalever/regimes/<j>/assessment.yaml`) was fixed before its backtest was run
 and is not tuned to the answer. Assessments are analyst constructions from official statistics, not
 official statistics, and they recommend; they are not designations.
+
+Rerun for issue 13 on figures to 2025 (UK returns by nationality to 2025, outcome-analysis claim
+cohorts, small-boat arrivals by nationality; US ICE removals FY2014-FY2024): each section states its
+method version and change log, compares every act with the periods around it, and marks, per row,
+whether the figures behind it had been published when the act was taken ("known before act").
 """
 
 
