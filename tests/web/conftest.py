@@ -6,6 +6,7 @@ test can require "no request left localhost" and "no console error" on every pag
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -50,6 +51,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture(scope="session")
+def analyst_token(server: ServeProcess) -> str:
+    """An analyst bearer token: simulations and reform uploads need one (`simulations.run`)."""
+    from tests.support.servers import create_token
+
+    return create_token(server.db_url, "analyst")
+
+
+def use_token(context, token: str) -> None:  # noqa: ANN001 - Playwright BrowserContext
+    """Every page of `context` starts with `token` in its session storage, as if entered on the page."""
+    context.add_init_script(f"sessionStorage.setItem('visalever.token', {json.dumps(token)})")
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.web.conftest import use_token
 
 PAGES = {
     "overview": ("/?as_of=2025-12-31", "body[data-loaded=true]"),
@@ -83,17 +84,24 @@ def test_dossier_shows_the_api_figures(page, server) -> None:
     assert_clean(page, server.base_url)
 
 
-def _simulate_via_api(base_url: str, body: dict[str, Any]) -> dict[str, Any]:
-    job = httpx.post(base_url + "/v1/simulations", json=body, timeout=60).json()
+def simulate_via_api(base_url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
+    """The finished job of POST /v1/simulations (polled), as the token's holder sees it."""
+    auth = {"Authorization": f"Bearer {token}"}
+    job = httpx.post(base_url + "/v1/simulations", json=body, headers=auth, timeout=60).json()
     deadline = time.monotonic() + 90
-    while job["status"] not in ("done", "failed") and time.monotonic() < deadline:
+    while job.get("status") not in ("done", "failed") and time.monotonic() < deadline:
         time.sleep(0.2)
-        job = httpx.get(f"{base_url}/v1/simulations/{job['id']}", timeout=30).json()
-    assert job["status"] == "done", job.get("error")
-    return job["result"]
+        job = httpx.get(f"{base_url}/v1/simulations/{job['id']}", headers=auth, timeout=30).json()
+    assert job.get("status") == "done", job
+    return job
 
 
-def test_scenario_run_by_clicking_equals_the_api(page, server, screenshot) -> None:
+def _simulate_via_api(base_url: str, body: dict[str, Any], token: str) -> dict[str, Any]:
+    return simulate_via_api(base_url, body, token)["result"]
+
+
+def test_scenario_run_by_clicking_equals_the_api(page, server, screenshot, analyst_token) -> None:
+    use_token(page.context, analyst_token)
     policies = [p["id"] for p in httpx.get(server.base_url + "/v1/policies", timeout=30).json()]
     reform = "uk-transactional-2025" if "uk-transactional-2025" in policies else policies[-1]
     baseline = server.policy
@@ -107,7 +115,7 @@ def test_scenario_run_by_clicking_equals_the_api(page, server, screenshot) -> No
     assert page.locator("#progress").evaluate("p => p.value") == 1
     shown = shown_values(page, "#totals [data-path]")
     body = {"policy": reform, "baseline": baseline, "year": 2025, "draws": 25, "microdata": False}
-    api = _simulate_via_api(server.base_url, body)
+    api = _simulate_via_api(server.base_url, body, analyst_token)
     expected = {p: v for p, v in numeric_leaves(api["totals"], "totals").items()
                 if not p.startswith("totals.unallocated")}
     assert expected
@@ -192,13 +200,17 @@ def test_policy_admin_creates_and_lifts_a_designation_from_the_page(page, server
     assert_clean(page, server.base_url)
 
 
-def test_uploaded_reform_yaml_is_checked_then_simulated(server) -> None:
+def test_uploaded_reform_yaml_is_checked_then_simulated(server, analyst_token) -> None:
     reform = "id: web-upload-reform\nextends: uk-statutory\nstatus: scenario\nnote: dashboard upload test\n"
-    answer = httpx.post(server.base_url + "/scenarios/reform-files", content=reform.encode(), timeout=30)
-    assert answer.status_code == 200, answer.text
-    result = _simulate_via_api(server.base_url, {"policy": answer.json()["path"], "baseline": "uk-statutory"})
+    auth = {"Authorization": f"Bearer {analyst_token}"}
+    answer = httpx.post(server.base_url + "/scenarios/reform-files", content=reform.encode(), headers=auth,
+                        timeout=30)
+    assert answer.status_code in (200, 201), answer.text
+    result = _simulate_via_api(server.base_url, {"policy": answer.json()["path"], "baseline": "uk-statutory"},
+                               analyst_token)
     assert result["totals"]["visas_not_issued"] == 0  # a reform that changes nothing issues the same visas
-    broken = httpx.post(server.base_url + "/scenarios/reform-files", content=b"id: [broken\n", timeout=30)
+    broken = httpx.post(server.base_url + "/scenarios/reform-files", content=b"id: [broken\n", headers=auth,
+                        timeout=30)
     assert broken.status_code == 422
     message = json.dumps(broken.json())
     assert "reform file" in message and "\\n" not in message

@@ -482,20 +482,20 @@ const VL = (() => {
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   function periodInfo(period, declared) {
     const p = String(period ?? "");
-    let m;
-    if (declared) return { type: String(declared).replace(/_/g, " "), year: (/(\d{4})/.exec(p) || [])[1] ? Number(/(\d{4})/.exec(p)[1]) : null, label: p, annual: !/Q\d/.test(p) };
-    if ((m = /^(\d{4})$/.exec(p))) return { type: "calendar year", year: Number(m[1]), label: p, annual: true };
-    if ((m = /^FY(\d{4})$/i.exec(p))) return { type: "fiscal year (US: October to September)", year: Number(m[1]), label: p, annual: true };
-    if ((m = /^(\d{4})\s*-?Q([1-4])$/i.exec(p))) return { type: "quarter", year: Number(m[1]), label: `${m[1]} Q${m[2]}`, annual: false };
-    if ((m = /^YE\s*-?(\d{4})-?(\d{2})$/i.exec(p)) || (m = /^(\d{4})-(\d{2})$/.exec(p))) {
+    let m, info;
+    if ((m = /^(\d{4})$/.exec(p))) info = { type: "calendar year", year: Number(m[1]), label: p, annual: true, month: 12 };
+    else if ((m = /^FY(\d{4})$/i.exec(p))) info = { type: "fiscal year (US: October to September)", year: Number(m[1]), label: p, annual: true, month: 9 };
+    else if ((m = /^(\d{4})\s*-?Q([1-4])$/i.exec(p))) info = { type: "quarter", year: Number(m[1]), label: `${m[1]} Q${m[2]}`, annual: false, month: 3 * Number(m[2]) };
+    else if ((m = /^YE\s*-?(\d{4})-?(\d{2})$/i.exec(p)) || (m = /^(\d{4})-(\d{2})$/.exec(p))) {
       const month = MONTHS[Number(m[2]) - 1] || m[2];
-      return { type: `year ending ${month === "Jun" ? "June" : month}`, year: Number(m[1]), label: `year ending ${month} ${m[1]}`, annual: true };
-    }
-    if ((m = /^YE\s*([A-Za-z]{3})\w*\s*(\d{4})$/i.exec(p))) {
+      info = { type: `year ending ${month === "Jun" ? "June" : month}`, year: Number(m[1]), label: `year ending ${month} ${m[1]}`, annual: true, month: Number(m[2]) };
+    } else if ((m = /^YE\s*([A-Za-z]{3})\w*\s*(\d{4})$/i.exec(p))) {
       const month = m[1][0].toUpperCase() + m[1].slice(1, 3).toLowerCase();
-      return { type: `year ending ${month === "Jun" ? "June" : month}`, year: Number(m[2]), label: `year ending ${month} ${m[2]}`, annual: true };
-    }
-    return { type: "period", year: (m = /(\d{4})/.exec(p)) ? Number(m[1]) : null, label: p, annual: false };
+      info = { type: `year ending ${month === "Jun" ? "June" : month}`, year: Number(m[2]), label: `year ending ${month} ${m[2]}`, annual: true, month: MONTHS.indexOf(month) + 1 || 12 };
+    } else info = { type: "period", year: (m = /(\d{4})/.exec(p)) ? Number(m[1]) : null, label: p, annual: false, month: 12 };
+    if (declared) info.type = String(declared).replace(/_/g, " ");
+    info.end = info.year === null ? null : info.year * 12 + info.month;
+    return info;
   }
 
   /* ---- Vintage: the release an observation came from, when the snapshot records it; otherwise the raw
@@ -546,6 +546,24 @@ const VL = (() => {
     if (always || target !== window.location.pathname + window.location.search) history.pushState(null, "", target);
   }
 
+  /* The bearer token a reader entered on this tab (sessionStorage: gone when the tab closes), sent only
+   * to this origin. Simulations and reform uploads need an analyst or policy_admin token. */
+  const TOKEN_KEY = "visalever.token";
+  const token = () => sessionStorage.getItem(TOKEN_KEY) || "";
+  const authHeaders = () => (token() ? { Authorization: `Bearer ${token()}` } : {});
+  function tokenForm({ form, input, forget, state, onChange }) {
+    const show = () => { state.textContent = token() ? "token set for this tab" : "no token"; };
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (input.value) sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+      input.value = "";
+      show();
+      if (onChange) onChange();
+    });
+    forget.addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); show(); if (onChange) onChange(); });
+    show();
+  }
+
   let openapiPaths = null;
   async function endpoints() {
     if (!openapiPaths) {
@@ -570,6 +588,6 @@ const VL = (() => {
     },
     toCSV, download, columnsOf, table, definitionList, plot, loadPlotly, timeline, fmtDate, today, params, replaceQuery, pushQuery, endpoints,
     count, money, ratio, percent, range, kindOf, figure, periodInfo, releaseOf, sourceFile, sourceFolder, vintageText,
-    setVintage,
+    setVintage, token, authHeaders, tokenForm,
   };
 })();

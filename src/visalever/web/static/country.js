@@ -59,7 +59,7 @@
         if (r.jurisdiction !== jurisdiction || r.indicator !== indicator) continue;
         const info = VL.periodInfo(r.period, r.period_type);
         if (!info.annual || info.year === null) continue;
-        if (!best || info.year > best.info.year) best = { row: r, info };
+        if (!best || info.end > best.info.end) best = { row: r, info };
       }
       if (best) return best;
     }
@@ -117,21 +117,37 @@
   /* Measures in force on the date: the measures endpoint when the server has it, else the dossier's own
    * measures table and its designations. */
   function measuresCard(json, day, endpointJson) {
+    const j = json.jurisdiction;
     const designations = (json.designations || []).filter((d) => inForce(d.start, d.end, day) &&
-      (!json.jurisdiction || !d.jurisdiction || d.jurisdiction === json.jurisdiction));
+      (!j || !d.jurisdiction || d.jurisdiction === j));
+    const lifted = (json.designations || []).filter((d) => d.end && d.end <= day);
+    if (endpointJson && Array.isArray(endpointJson.measures)) {
+      // GET /v1/countries/{iso3}/measures: every lever in force on the date, each with its act and source.
+      const live = endpointJson.measures.filter((m) => m.in_force && (!j || !m.jurisdiction || m.jurisdiction === j));
+      const levers = live.filter((m) => m.lever !== "visa_requirement");
+      const visa = live.find((m) => m.lever === "visa_requirement");
+      const value = levers.length ? levers.map((m) => {
+        const what = (m.measures || []).map((x) => String(typeof x === "string" ? x : x.measure).replace(/_/g, " ")).join(", ");
+        return `${String(m.lever || "measure").replace(/_/g, " ")}${what ? ": " + what : ""}`;
+      }).join("; ") : "None";
+      const detail = [
+        levers.length ? levers.map((m) => `${KIND_LABEL(m.lever)}${m.start ? " since " + fmtDate(m.start) : ""}` +
+          `${m.end ? ", until " + fmtDate(m.end) : ""}`).join("; ") + "." : "",
+        visa ? `${String(visa.title || "").split(" (")[0]}.` : "",
+        !levers.length && lifted.length ? `${lifted.length} designation${lifted.length > 1 ? "s" : ""} lifted (latest ${fmtDate(lifted.map((d) => d.end).sort().pop())}).` : "",
+      ].filter(Boolean).join(" ");
+      const src = levers.concat(visa ? [visa] : []).find((m) => m.source_title);
+      return card("measures", "Measures in force", value, {
+        detail,
+        source: src ? (src.source_url ? el("a", { href: src.source_url, rel: "noreferrer", class: "citation" }, src.source_title) : src.source_title) : "—",
+        vintage: `in force on ${fmtDate(endpointJson.date || day)}; ` +
+          (levers.every((m) => m.verified !== false) ? "acts read in their primary source" : "some acts not verified against their primary source"),
+        figureAttrs: { "data-measures": String(levers.length) },
+      });
+    }
     let applied = [];
-    if (endpointJson) {
-      const list = Array.isArray(endpointJson) ? endpointJson :
-        VL.asList(endpointJson, ["measures", "items", "in_force"]).length ? VL.asList(endpointJson, ["measures", "items", "in_force"]) :
-          Object.entries(endpointJson.measures || {}).map(([category, m]) => ({ category, ...(m || {}) }));
-      for (const m of list) {
-        const names = Array.isArray(m.measures) ? m.measures.map((x) => (typeof x === "string" ? x : x.measure)) : [m.measure || m.name];
-        for (const n of names.filter(Boolean)) applied.push(`${String(n).replace(/_/g, " ")}${m.category ? " (" + m.category + ")" : ""}`);
-      }
-    } else {
-      for (const [category, m] of Object.entries(json.measures || {})) {
-        for (const n of (m && m.measures) || []) applied.push(`${String(typeof n === "string" ? n : n.measure).replace(/_/g, " ")} (${category})`);
-      }
+    for (const [category, m] of Object.entries(json.measures || {})) {
+      for (const n of (m && m.measures) || []) applied.push(`${String(typeof n === "string" ? n : n.measure).replace(/_/g, " ")} (${category})`);
     }
     // One entry per measure, with the categories it covers ("all categories" when it covers every one).
     const categoriesAll = Object.keys(json.measures || {});
@@ -145,7 +161,6 @@
       const all = categoriesAll.length && categoriesAll.every((c) => cats.has(c));
       return `${measure}${cats.size ? ` (${all ? "all categories" : [...cats].join(", ")})` : ""}`;
     });
-    const lifted = (json.designations || []).filter((d) => d.end && d.end <= day);
     const value = grouped.length ? grouped.join("; ") : "None";
     const detail = designations.length ?
       `${designations.length} designation${designations.length > 1 ? "s" : ""} in force: ` +
@@ -155,7 +170,7 @@
     const ref = designations.map((d) => d.legal_reference || (d.sources || [])[0]).find(Boolean);
     return card("measures", "Measures in force", value, {
       detail,
-      source: ref ? citation(ref) : endpointJson ? `GET /v1/countries/${iso3}/measures` : `policy measures table (GET /v1/countries/${iso3})`,
+      source: ref ? citation(ref) : `policy measures table (GET /v1/countries/${iso3})`,
       vintage: `as of ${fmtDate(day)}; designations as recorded in the service database`,
     });
   }
@@ -270,7 +285,7 @@
     const charts = [];
     for (const family of families.filter((f) => f.rows.length)) {
       const section = el("div", { class: "indicator-family", "data-family": family.key });
-      const chartDiv = el("div", { class: "chart", role: "img", "aria-label": `${family.title}; the same data is in the table below` });
+      const chartDiv = el("div", { class: "chart", role: "figure", "aria-label": `${family.title}; the same data is in the table below` });
       const tableDiv = el("div");
       section.append(el("h3", {}, family.title), chartDiv, tableDiv);
       container.append(section);
@@ -430,7 +445,7 @@
     VL.setTwin(0, url);
     if (push) VL.pushQuery({ as_of: asOf.value }); else VL.replaceQuery({ as_of: asOf.value });
     const measuresPath = "/v1/countries/{iso3}/measures";
-    const measuresUrl = `/v1/countries/${encodeURIComponent(iso3)}/measures?as_of=${encodeURIComponent(asOf.value)}`;
+    const measuresUrl = `/v1/countries/${encodeURIComponent(iso3)}/measures?date=${encodeURIComponent(asOf.value)}`;
     let json, endpointJson = null;
     try {
       const [dossier, paths] = await Promise.all([VL.api(url), VL.endpoints()]);

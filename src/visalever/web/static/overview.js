@@ -298,50 +298,57 @@
     });
   }
 
-  /* The latest assessment period that can be scored: walk back from the as-of year while fewer than
-   * MIN_SCORED nationalities are scored; report every period tried so the page can say why. */
-  async function latestScorable(j, day) {
+  /* The latest assessment period that can be scored. The assessment JSON says which (`latest_scorable`,
+   * with why not the next one) when the server has it; otherwise walk back from the as-of year while
+   * fewer than MIN_SCORED nationalities are scored, and report every period tried so the page can say why. */
+  const shortReason = (err) => String(err.message || err).replace(/^GET \S+: \d+ /, "").split(" (")[0];
+  async function fetchPeriod(j, period) {
+    const url = `/v1/assessments?jurisdiction=${j}&period=${encodeURIComponent(period)}`;
+    const doc = await VL.api(url);
+    const list = VL.asList(doc, ["assessments"]);
+    const scored = typeof doc.scored === "number" ? doc.scored : list.filter((a) => a.score !== null && a.score !== undefined).length;
+    return { period: doc.period || period, scored, count: doc.count ?? list.length, doc, url };
+  }
+
+  async function latestScorable(j, day, dataYear) {
     const fy = j === "us";
     const label = (y) => (fy ? `FY${y}` : String(y));
-    let year = Number(day.slice(0, 4));
+    const asOfYear = Number(day.slice(0, 4));
+    let year = dataYear ? Math.min(asOfYear, dataYear) : asOfYear;
     const tried = [];
+    if (year < asOfYear) tried.push({ period: label(asOfYear), reason: `no ${j.toUpperCase()} figures by nationality yet (visas published up to ${label(year)})` });
     let best = null;
     for (let step = 0; step < 6; step += 1) {
-      const url = `/v1/assessments?jurisdiction=${j}&period=${label(year)}`;
-      let doc;
+      let entry;
       try {
-        doc = await VL.api(url);
+        entry = await fetchPeriod(j, label(year));
       } catch (err) {
         const m = /periods with data: \S*?(\d{4})\.\.\S*?(\d{4})/.exec(err.message || "");
-        if (m && Number(m[2]) < year) {
-          tried.push({ period: label(year), reason: `no ${j.toUpperCase()} figures yet (published up to ${label(Number(m[2]))})` });
-          year = Number(m[2]);
-          continue;
-        }
-        tried.push({ period: label(year), reason: err.message });
-        year -= 1;
+        tried.push({ period: label(year), reason: m ? `no ${j.toUpperCase()} figures yet (published up to ${m[2]})` : shortReason(err) });
+        year = m && Number(m[2]) < year ? Number(m[2]) : year - 1;
         continue;
       }
-      const list = VL.asList(doc, ["assessments"]);
-      const scored = typeof doc.scored === "number" ? doc.scored : list.filter((a) => a.score !== null && a.score !== undefined).length;
-      const entry = { period: doc.period || label(year), scored, count: doc.count ?? list.length, doc, url };
-      if (!best || scored > best.scored) best = entry;
-      if (scored >= MIN_SCORED) return { chosen: entry, tried, rule: "latest" };
-      tried.push({ period: entry.period, reason: `${VL.count(scored)} of ${VL.count(entry.count)} nationalities scored` });
+      const latest = entry.doc.latest_scorable;
+      if (latest && latest.period) {
+        // The server's own answer: use it unless it lies after the as-of date.
+        const info = VL.periodInfo(latest.period);
+        if (info.year !== null && info.year <= asOfYear) {
+          const chosen = latest.period === entry.period ? entry : await fetchPeriod(j, latest.period);
+          const next = latest.next_period && latest.why_not_next ? [{ period: latest.next_period, reason: latest.why_not_next }] : [];
+          return { chosen, tried: next, rule: "server" };
+        }
+      }
+      if (!best || entry.scored > best.scored) best = entry;
+      if (entry.scored >= MIN_SCORED) return { chosen: entry, tried, rule: "latest" };
+      tried.push({ period: entry.period, reason: `${VL.count(entry.scored)} of ${VL.count(entry.count)} nationalities scored` });
       year -= 1;
     }
     return { chosen: best, tried, rule: "most" };
   }
 
-  async function assessmentFor(j, day, explicit) {
-    if (explicit) {
-      const url = `/v1/assessments?jurisdiction=${j}&period=${encodeURIComponent(explicit)}`;
-      const doc = await VL.api(url);
-      const list = VL.asList(doc, ["assessments"]);
-      const scored = typeof doc.scored === "number" ? doc.scored : list.filter((a) => a.score !== null).length;
-      return { chosen: { period: doc.period || explicit, scored, count: doc.count ?? list.length, doc, url }, tried: [], rule: "chosen" };
-    }
-    return latestScorable(j, day);
+  async function assessmentFor(j, day, explicit, dataYear) {
+    if (explicit) return { chosen: await fetchPeriod(j, explicit), tried: [], rule: "chosen" };
+    return latestScorable(j, day, dataYear);
   }
 
   function explainPeriod(result) {
@@ -350,8 +357,10 @@
       periodStatus.textContent = "Assessed tiers: no assessment period could be scored for this jurisdiction.";
       return;
     }
-    const why = tried.length ? ` Not a later one: ${tried.map((t) => `${t.period}: ${t.reason}`).join("; ")}.` : "";
+    const why = tried.length ? ` Not a later one: ${tried.map((t) => `${t.period}: ${t.reason}`).join("; ")}.` :
+      rule === "chosen" ? "" : " No later period has figures.";
     const lead = rule === "chosen" ? `Assessed tiers: period ${chosen.period}, as chosen` :
+      rule === "server" ? `Assessed tiers: period ${chosen.period}, the latest that can be scored (as the assessment reports it)` :
       rule === "latest" ? `Assessed tiers: period ${chosen.period}, the latest that can be scored (at least ${MIN_SCORED} nationalities)` :
         `Assessed tiers: period ${chosen.period}, the period with the most nationalities scored (none reaches ${MIN_SCORED})`;
     periodStatus.textContent = `${lead}: ${VL.count(chosen.scored)} of ${VL.count(chosen.count)} nationalities scored.${why}`;
@@ -382,10 +391,16 @@
     try {
       const assessed = (await VL.endpoints()).includes("/v1/assessments");
       if (!assessed) VL.dropTwin("/v1/assessments");
-      const assessing = assessed ? assessmentFor(j, day, explicit).catch((err) => ({ error: err })) : Promise.resolve(null);
+      const visasAnswer = VL.api(urls.visas);
+      // The visa series tells the latest year with figures: the assessment is probed there, never at a
+      // period the snapshot does not have yet (which the API would refuse).
+      const assessing = assessed ? visasAnswer.then((v) => {
+        const years = VL.asList(v, ["indicators", "observations"]).map((o) => annualYear(o.period)).filter((y) => y !== null);
+        return assessmentFor(j, day, explicit, years.length ? Math.max(...years) : null);
+      }).catch((err) => ({ error: err })) : Promise.resolve(null);
       const [geo, countries, agreements, designations, visas] = await Promise.all([
         geojson ? Promise.resolve(geojson) : loadGeometry(),
-        VL.api(urls.countries), VL.api(urls.agreements), VL.api(urls.designations), VL.api(urls.visas),
+        VL.api(urls.countries), VL.api(urls.agreements), VL.api(urls.designations), visasAnswer,
       ]);
       geojson = geo;
       const jDesignations = VL.asList(designations, ["designations"]).filter((d) => !d.jurisdiction || d.jurisdiction === j);
@@ -451,11 +466,19 @@
     if (assessmentInfo) {
       const m = assessmentInfo.doc.method || {};
       lines.push(`Assessed tiers: period ${assessmentInfo.period}, method ${m.method_file || "(file not named)"}` +
-        `${m.method_sha256 ? " sha256 " + m.method_sha256.slice(0, 12) : ""}${m.version ? " version " + m.version : ""}.`);
+        `${m.version ? " version " + m.version : ""}${m.method_sha256 ? " (sha256 " + m.method_sha256.slice(0, 12) + ")" : ""}.`);
+      const v = assessmentInfo.doc.vintage;
+      if (v && Array.isArray(v.releases)) {
+        for (const r of v.releases) {
+          lines.push(`Assessment input: ${r.release} (data to ${r.data_to || "—"}; ${VL.count(r.figures)} figures: ${(r.indicators || []).join(", ")}).`);
+        }
+      }
     }
     lines.push(`Agreements and designations in force: as of ${day}.`);
+    const newest = assessmentInfo && assessmentInfo.doc.vintage && assessmentInfo.doc.vintage.newest_release;
     VL.setVintage(lines, `visas up to ${[...byFolder.values()].map((o) => o.period).sort().pop() || "—"}` +
-      `${assessmentInfo ? `; assessment of ${assessmentInfo.period}` : ""}; agreements and designations as of ${day}.`);
+      `${assessmentInfo ? `; assessment of ${assessmentInfo.period}` : ""}${newest ? ` (newest release: ${newest})` : ""}` +
+      `; agreements and designations as of ${day}.`);
   }
 
   function fromUrl() {

@@ -85,7 +85,7 @@
   async function uploadReform(file) {
     const text = await file.text();
     const answer = await VL.api("/scenarios/reform-files", {
-      method: "POST", body: text, headers: { "Content-Type": "application/yaml", "X-Filename": file.name },
+      method: "POST", body: text, headers: { "Content-Type": "application/yaml", "X-Filename": file.name, ...VL.authHeaders() },
     });
     return answer.path;
   }
@@ -136,7 +136,7 @@
       setProgress(0, "submitting");
       window.__runStartedAt = performance.now();
       let job = await VL.api("/v1/simulations", {
-        method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" },
+        method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json", ...VL.authHeaders() },
       });
       VL.addTwin("Simulation", `/v1/simulations/${job.id}`);
       job = await follow(job);
@@ -145,7 +145,9 @@
       show(job);
       window.__resultShownAt = performance.now();
     } catch (err) {
-      VL.error(err.message);
+      progressBox.hidden = true;
+      VL.error(err.status === 401 || err.status === 403 ?
+        `token: simulations need an analyst or policy_admin bearer token (enter it above). ${err.message}` : err.message);
     } finally {
       runButton.disabled = false;
     }
@@ -155,7 +157,7 @@
     while (job.status !== "done" && job.status !== "failed") {
       setProgress(job.progress || 0, job.message || job.status);
       await new Promise((r) => setTimeout(r, POLL_MS));
-      job = await VL.api(`/v1/simulations/${job.id}`);
+      job = await VL.api(`/v1/simulations/${job.id}`, { headers: VL.authHeaders() });
     }
     setProgress(job.progress || 1, job.message || job.status);
     if (job.status === "failed") throw new Error(`simulation failed: ${job.error}`);
@@ -190,13 +192,15 @@
     if (current && current.job.id === id) { results.hidden = false; return; }
     try {
       VL.addTwin("Simulation", `/v1/simulations/${encodeURIComponent(id)}`);
-      const job = await follow(await VL.api(`/v1/simulations/${encodeURIComponent(id)}`));
+      const job = await follow(await VL.api(`/v1/simulations/${encodeURIComponent(id)}`, { headers: VL.authHeaders() }));
       const req = job.request || {};
       if (!query.get("baseline") && req.baseline) baseline.value = req.baseline;
       if (!query.has("policy") && req.policy && [...reform.options].some((o) => o.value === req.policy)) reform.value = req.policy;
       show(job);
     } catch (err) {
-      VL.error(`simulation ${id}: ${err.message}`);
+      VL.error(`simulation ${id}: ${err.message}` + (err.status === 401 || err.status === 403 ?
+        " Enter your analyst token above to see it." : err.status === 404 ?
+        " A run is kept by the server that ran it, for the token that started it: run it again with the settings above (same seed, same result)." : ""));
     }
   }
 
@@ -336,5 +340,8 @@
   baseline.addEventListener("change", showPolicyNotes);
   form.addEventListener("submit", run);
   window.addEventListener("popstate", showFromUrl);
+  VL.tokenForm({ form: document.getElementById("token-form"), input: document.getElementById("token"),
+    forget: document.getElementById("forget-token"), state: document.getElementById("token-state"),
+    onChange: () => { VL.clearErrors(); if (VL.params().get("sim") && !current) showFromUrl(); } });
   loadPolicies().then(showFromUrl).then(() => { document.body.dataset.loaded = "true"; });
 })();
