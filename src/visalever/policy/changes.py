@@ -50,7 +50,8 @@ class Change:
     date: dt.date
     jurisdiction: str
     kind: str  # designation | agreement | parameter | visa_requirement | policy | instrument
-    event: str  # started | ended | proposed | adopted | published | signed | changed | imposed | lifted
+    #: started | ended | superseded | proposed | adopted | published | signed | changed | imposed | lifted
+    event: str
     id: str
     title: str
     iso3: str | None
@@ -100,7 +101,8 @@ def _designation_events(j: str) -> list[Change]:
                 Change(date=d.start, event="proposed" if proposal else "started", detail=detail, **base)
             )
             if d.end is not None:
-                out.append(Change(date=d.end, event="ended", detail=f"{detail}; status {d.status}", **base))
+                ended = "superseded" if d.status == "superseded" else "ended"
+                out.append(Change(date=d.end, event=ended, detail=f"{detail}; status {d.status}", **base))
     return out
 
 

@@ -9,7 +9,7 @@
   const jurisdiction = document.getElementById("jurisdiction");
   const kind = document.getElementById("kind");
   const EVENT_SYMBOL = { started: "circle", proposed: "circle-open", adopted: "square", published: "square-open",
-    signed: "triangle-up", "signed and in force": "triangle-up", ended: "x", imposed: "diamond", lifted: "diamond-open",
+    signed: "triangle-up", "signed and in force": "triangle-up", ended: "x", superseded: "x-open", imposed: "diamond", lifted: "diamond-open",
     changed: "star", set: "star-open" };
 
   const q = VL.params();
