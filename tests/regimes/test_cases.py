@@ -25,7 +25,6 @@ from visalever.policy import (
     jurisdictions,
     load_designations,
     load_policy,
-    replay,
 )
 
 HERE = Path(__file__).parent

@@ -24,10 +24,10 @@ import httpx
 import polars as pl
 import pytest
 import yaml
-from typer.testing import CliRunner
-
 from tests.regimes.test_cases import CASES, _inputs
 from tests.support.servers import ServeProcess, create_token
+from typer.testing import CliRunner
+
 from visalever.cli import app as cli_app
 from visalever.errors import InputError
 from visalever.policy import decide, replay
@@ -242,7 +242,8 @@ def test_eritrea_b1b2_without_a_class_needs_information_on_every_path(servers: A
     assert cli.exit_code == 0 and json.loads(cli.stdout)["outcome"] == "needs_information"
     proc, token = servers("us-243d", {}, "eri")
     r = httpx.post(proc.base_url + "/v1/decisions", headers={"Authorization": f"Bearer {token}"}, json={
-        "application_id": "eri-1", "nationality": "ERI", "category": "visit", "application_date": "2018-01-01"})
+        "application_id": "eri-1", "nationality": "ERI", "category": "visit",
+        "application_date": "2018-01-01"})
     assert r.status_code == 200 and r.json()["outcome"] == "needs_information", r.text
     assert r.json()["missing"][0]["field"] == "visa_class"
     for spelling in ("B1/B2", "b2", "B-1/B-2"):

@@ -167,8 +167,10 @@ def _missing(scoped: Scoped, fields: tuple[str, ...], policy: Policy) -> list[Mi
     voc = policy.vocabulary
     out = []
     for f in fields:
-        allowed = sorted(scoped.visa_classes or ()) if f == "visa_class" else sorted(scoped.applicant_groups or ())
-        every = sorted(voc.visa_classes) if f == "visa_class" else sorted(voc.applicant_groups)
+        if f == "visa_class":
+            allowed, every = sorted(scoped.visa_classes or ()), sorted(voc.visa_classes)
+        else:
+            allowed, every = sorted(scoped.applicant_groups or ()), sorted(voc.applicant_groups)
         out.append(
             MissingInformation.model_construct(
                 field=f, allowed=every or allowed, measure=scoped.reason.measure, act=scoped.act
@@ -250,6 +252,10 @@ def decide(
     )
 
 
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
 def decision_json(d: Decision, dump: Any = None) -> dict[str, Any]:
     """A Decision as plain JSON values (without decision_id/application_id), the one serialisation the
     service, the CLI and batch decisions share. `dump` may cache model_dump of shared parts."""
@@ -260,8 +266,8 @@ def decision_json(d: Decision, dump: Any = None) -> dict[str, Any]:
         "surcharge": None
         if d.surcharge is None
         else {"amount": d.surcharge.amount, "currency": d.surcharge.currency},
-        "earliest_decision_date": None if d.earliest_decision_date is None else d.earliest_decision_date.isoformat(),
-        "decision_due_by": None if d.decision_due_by is None else d.decision_due_by.isoformat(),
+        "earliest_decision_date": _iso(d.earliest_decision_date),
+        "decision_due_by": _iso(d.decision_due_by),
         "multiple_entry_allowed": d.multiple_entry_allowed,
         "priority_service_allowed": d.priority_service_allowed,
         "quota": d.quota,

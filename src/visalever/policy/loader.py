@@ -350,7 +350,9 @@ def _build(path: Path, depth: int, text: str | None = None) -> Policy:
         agreements = load_agreements(jurisdiction)
         dpath = _designations_path(jurisdiction, spec.designations_file)
         if spec.designations_file and not dpath.is_file():
-            raise InputError(f"no such designations file {str(dpath)!r}", location=f"{path}:designations_file")
+            raise InputError(
+                f"no such designations file {str(dpath)!r}", location=f"{path}:designations_file"
+            )
         packaged, interval = _read_designations_file(dpath) if dpath.is_file() else ([], None)
         review = _review_months(interval, f"{dpath}:review_interval")
         dep_files = [

@@ -75,7 +75,9 @@ def _canonical(frame: pl.DataFrame, policy: Policy) -> pl.DataFrame:
                 pl.col(column).cast(pl.String).replace_strict(mapping, default=None, return_dtype=pl.String)
             )
     if "visa_class" in frame.columns:
-        pairs = frame.select(pl.col("visa_class").cast(pl.String), pl.col("category").cast(pl.String)).unique()
+        pairs = frame.select(
+            pl.col("visa_class").cast(pl.String), pl.col("category").cast(pl.String)
+        ).unique()
         for vc, cat in pairs.drop_nulls().iter_rows():
             entry = voc.visa_classes.get(vc)
             if entry is not None and entry.category is not None and entry.category != cat:
@@ -269,7 +271,9 @@ def _replay_at(
         best_sev = base_sev
         best = vals["outcome"]
         for i in range(slots):
-            s_out, s_cls, s_grp, s_q = (pl.col(f"__s{i}_{p}") for p in ("outcome", "visa_classes", "groups", "quota"))
+            s_out, s_cls, s_grp, s_q = (
+                pl.col(f"__s{i}_{p}") for p in ("outcome", "visa_classes", "groups", "quota")
+            )
             s_sev = s_out.replace_strict(sev, default=0, return_dtype=pl.Int8)
             live = s_out.is_not_null() & (
                 ((s_sev > 0) & ~exempt["outcome"]) | (s_q.is_not_null() & ~exempt["quota"])

@@ -367,6 +367,36 @@ def _designation_evidence(d: Designation) -> str:
     return f"{hyp}{d.title}: in force from {d.start.isoformat()}{approx}{end}. Sources: {srcs}"
 
 
+def _scoped(
+    policy: Policy,
+    use: MeasureUse,
+    effects: dict[str, Any],
+    reason: Reason,
+    source: str,
+    key: str,
+    as_of: dt.date,
+    ctx: Mapping[str, Any],
+    act: ActRef | None,
+) -> Scoped:
+    """A class/group-limited use with canonical classes and groups (unknown spellings are errors)."""
+    voc = policy.vocabulary
+    classes = None
+    if use.visa_classes is not None:
+        classes = frozenset(voc.visa_class(v, f"{source}.visa_classes") for v in use.visa_classes)
+    groups = None
+    if use.applicant_groups is not None:
+        groups = frozenset(voc.applicant_group(g, f"{source}.applicant_groups") for g in use.applicant_groups)
+    quota = effects.get("quota")
+    return Scoped(
+        effects.get("outcome", "proceed"),
+        classes,
+        groups,
+        reason,
+        None if quota is None else _value(quota, policy, as_of, ctx, f"{key}.quota.context"),
+        act.id if act is not None else None,
+    )
+
+
 def resolve_rows(
     policy: Policy,
     as_of: dt.date,
@@ -458,24 +488,7 @@ def resolve_rows(
                 reason = _use_reason(mid, m, source, legal, evidence, use, act)
                 mids.append(mid)
                 if use.visa_classes is not None or use.applicant_groups is not None:
-                    voc = policy.vocabulary
-                    quota = effects.get("quota")
-                    scoped.append(
-                        Scoped(
-                            effects.get("outcome", "proceed"),
-                            None
-                            if use.visa_classes is None
-                            else frozenset(voc.visa_class(v, f"{source}.visa_classes") for v in use.visa_classes),
-                            None
-                            if use.applicant_groups is None
-                            else frozenset(
-                                voc.applicant_group(g, f"{source}.applicant_groups") for g in use.applicant_groups
-                            ),
-                            reason,
-                            None if quota is None else _value(quota, policy, as_of, ctx, f"{key}.quota.context"),
-                            act.id if act is not None else None,
-                        )
-                    )
+                    scoped.append(_scoped(policy, use, effects, reason, source, key, as_of, ctx, act))
                     continue
                 fields = list(_apply(values, effects, policy, as_of, ctx, key))
                 # A measure with no field effect (e.g. suspending a document waiver) still binds the
@@ -494,8 +507,19 @@ def scoped_slots(table: MeasuresTable) -> int:
     return max((len(r.scoped) for r in table.rows.values()), default=0)
 
 
+def covering_class(policy: Policy, category: str) -> str | None:
+    """The visa class that covers a whole category in the regime's vocabulary (e.g. B-1/B-2 for US
+    visits), or None: the simulator, which has no visa classes, applies a class-limited measure to a
+    whole cell only through such a class."""
+    for name, entry in policy.vocabulary.visa_classes.items():
+        if entry.category == category and entry.covers_category:
+            return name
+    return None
+
+
 def _to_frame(table: MeasuresTable) -> pl.DataFrame:
     slots = scoped_slots(table)
+    covering = {c: covering_class(table.policy, c) for c in CATEGORIES}
     records = []
     for (iso3, category), row in table.rows.items():
         rec: dict[str, Any] = {"iso3": iso3, "category": category}
@@ -515,6 +539,12 @@ def _to_frame(table: MeasuresTable) -> pl.DataFrame:
                 sorted(sc.applicant_groups) if sc and sc.applicant_groups is not None else None
             )
             rec[f"scoped{i}_quota"] = sc.quota if sc else None
+            cover = covering[category]
+            rec[f"scoped{i}_covers_cell"] = bool(
+                sc
+                and sc.applicant_groups is None
+                and (sc.visa_classes is None or (cover is not None and cover in sc.visa_classes))
+            )
         records.append(rec)
     schema: dict[str, Any] = {"iso3": pl.String, "category": pl.String}
     for prefix in ("", "base_"):
@@ -549,6 +579,7 @@ def _to_frame(table: MeasuresTable) -> pl.DataFrame:
                 f"scoped{i}_visa_classes": pl.List(pl.String),
                 f"scoped{i}_groups": pl.List(pl.String),
                 f"scoped{i}_quota": pl.Int64,
+                f"scoped{i}_covers_cell": pl.Boolean,
             }
         )
     return pl.DataFrame(records, schema=schema)

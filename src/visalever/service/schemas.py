@@ -90,7 +90,8 @@ class DecisionRequest(Strict):
     exemptions: list[Annotated[StrictStr, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=20)
     visa_class: Annotated[StrictStr, Field(min_length=1, max_length=40)] | None = Field(
-        default=None, description="Visa class in the regime's vocabulary (GET /v1/policies/{id}); e.g. B-1/B-2")
+        default=None,
+        description="Visa class in the regime's vocabulary (GET /v1/policies/{id}); e.g. B-1/B-2")
     applicant_group: Annotated[StrictStr, Field(min_length=1, max_length=60)] | None = Field(
         default=None, description="Applicant group in the regime's vocabulary, e.g. government_official")
 

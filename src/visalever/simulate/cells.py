@@ -33,6 +33,9 @@ class CellMeasures:
     priority: np.ndarray
     currency: str = "GBP"
     missing_iso3: tuple[str, ...] = ()
+    #: class/group-limited measures the simulator could not apply to whole cells (it has no visa classes
+    #: or applicant groups): "ISO3 category: outcome for classes/groups", said in every output.
+    unsimulated: tuple[str, ...] = ()
 
     @property
     def restrictive(self) -> np.ndarray:
@@ -72,11 +75,48 @@ _ARRAYS = ("proceed", "suspended", "invalid", "fee", "surcharge", "slowdown_days
 
 
 def _cell_measures(
-    grid: pl.DataFrame, n: int, currency: str, missing_iso3: tuple[str, ...] = ()
+    grid: pl.DataFrame,
+    n: int,
+    currency: str,
+    missing_iso3: tuple[str, ...] = (),
+    unsimulated: tuple[str, ...] = (),
 ) -> CellMeasures:
     """CellMeasures from a `_grid`-ordered frame holding one column per array, named as the field."""
     arrays = {f: grid[f].to_numpy().astype(np.float64).reshape(n, len(CATEGORIES)) for f in _ARRAYS}
-    return CellMeasures(**arrays, currency=currency, missing_iso3=missing_iso3)
+    return CellMeasures(**arrays, currency=currency, missing_iso3=missing_iso3, unsimulated=unsimulated)
+
+
+_SEVERITY = {"proceed": 0, "suspended": 1, "invalid": 2}
+
+
+def _with_scoped(measures: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """Apply class/group-limited outcomes that cover a whole cell (the category's covering class, no
+    group); list the others, which the simulator cannot apportion, as not simulated."""
+    slots = sorted({int(c[6:].split("_")[0]) for c in measures.columns if c.startswith("scoped") and
+                    c.endswith("_outcome")})
+    if not slots:
+        return measures, ()
+    outcome = measures.get_column("outcome").to_list()
+    notes: list[str] = []
+    for i in slots:
+        rows = measures.select(
+            "iso3", "category", f"scoped{i}_outcome", f"scoped{i}_visa_classes", f"scoped{i}_groups",
+            f"scoped{i}_covers_cell",
+        ).rows()
+        for k, (iso3, cat, out, classes, groups, covers) in enumerate(rows):
+            if out is None or out == "proceed":
+                continue
+            if covers and outcome[k] in _SEVERITY and _SEVERITY[out] > _SEVERITY[outcome[k]]:
+                outcome[k] = out
+            elif not covers:
+                scope = ", ".join(
+                    x for x in (
+                        f"classes {'/'.join(classes)}" if classes else "",
+                        f"groups {'/'.join(groups)}" if groups else "",
+                    ) if x
+                )
+                notes.append(f"{iso3} {cat}: {out} for {scope}")
+    return measures.with_columns(pl.Series("outcome", outcome, dtype=pl.String)), tuple(sorted(set(notes)))
 
 
 def cells_from_measures(measures: pl.DataFrame, iso3: list[str]) -> CellMeasures:
@@ -86,6 +126,7 @@ def cells_from_measures(measures: pl.DataFrame, iso3: list[str]) -> CellMeasures
     category's most common fee in the table. Such nationalities are returned in `missing_iso3` so the
     output can say so.
     """
+    measures, unsimulated = _with_scoped(measures)
     m = measures.select(
         "iso3",
         "category",
@@ -105,7 +146,8 @@ def cells_from_measures(measures: pl.DataFrame, iso3: list[str]) -> CellMeasures
         .join(default_fee, on="category", how="left")
     )
     missing = sorted(set(g.filter(pl.col("outcome").is_null())["iso3"].to_list()))
-    outcome = pl.col("outcome").fill_null("proceed")
+    # no visa needed: nobody applies, so nothing changes; treat as proceeding with no fee
+    outcome = pl.col("outcome").fill_null("proceed").replace({"not_required": "proceed"})
     g = g.with_columns(
         (outcome == "proceed").cast(pl.Float64).alias("proceed"),
         (outcome == "suspended").cast(pl.Float64).alias("suspended"),
@@ -115,7 +157,22 @@ def cells_from_measures(measures: pl.DataFrame, iso3: list[str]) -> CellMeasures
         pl.col("slowdown_days").fill_null(0.0),
         pl.col("priority_allowed").fill_null(True).cast(pl.Float64).alias("priority"),
     )
-    return _cell_measures(g, len(iso3), currency, tuple(missing))
+    return _cell_measures(g, len(iso3), currency, tuple(missing), unsimulated)
+
+
+def with_covering_class(frame: pl.DataFrame, policy: object) -> pl.DataFrame:
+    """Synthetic applications carry no visa class: give each the class covering its category, where
+    the regime has one, so that the microdata path applies class-limited measures as the aggregate
+    path does (and group-limited ones come back as `needs_information`, counted as not simulated)."""
+    from visalever.policy.resolve import covering_class
+
+    mapping = {c: covering_class(policy, c) for c in CATEGORIES}  # type: ignore[arg-type]
+    if "visa_class" in frame.columns or not any(mapping.values()):
+        return frame
+    return frame.with_columns(
+        pl.col("category").cast(pl.String).replace_strict(mapping, default=None, return_dtype=pl.String)
+        .alias("visa_class")
+    )
 
 
 def replay_cell_aggregates(replayed: pl.DataFrame) -> pl.DataFrame:
@@ -126,7 +183,9 @@ def replay_cell_aggregates(replayed: pl.DataFrame) -> pl.DataFrame:
     """
     return replayed.group_by("nationality", "category").agg(
         pl.len().alias("n"),
-        (pl.col("outcome") == "proceed").sum().alias("n_proceed"),
+        # needs_information: a group-limited measure the synthetic records cannot be placed in; not
+        # simulated (counted as proceeding) and reported by the caller
+        pl.col("outcome").is_in(["proceed", "needs_information", "not_required"]).sum().alias("n_proceed"),
         (pl.col("outcome") == "suspended").sum().alias("n_suspended"),
         (pl.col("outcome") == "invalid").sum().alias("n_invalid"),
         pl.when(pl.col("outcome") != "invalid").then(pl.col("fee_amount")).otherwise(0.0).sum()

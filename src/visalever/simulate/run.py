@@ -97,8 +97,8 @@ def _replay_sums(
     """Replay one batch under both policies: summed cell aggregates for each, and affected counts."""
     cols = ["application_id", "nationality", "category", "application_date", "priority_service", "exemptions"]
     inp = frame.select([c for c in cols if c in frame.columns])
-    rb = policy_mod.replay(inp, base, as_of)
-    rr = policy_mod.replay(inp, reform, as_of)
+    rb = policy_mod.replay(cellmod.with_covering_class(inp, base), base, as_of)
+    rr = policy_mod.replay(cellmod.with_covering_class(inp, reform), reform, as_of)
     compare = ["outcome", "fee_amount", "surcharge_amount", "earliest_decision_date", "decision_due_by"]
     changed = [rb[c].ne_missing(rr[c]) for c in compare if c in rb.columns and c in rr.columns]
     if "priority_service_allowed" in rb.columns and "priority_service_allowed" in rr.columns:
@@ -121,8 +121,12 @@ def simulate(
     observations: pl.DataFrame | None = None,
     behaviour: Behaviour | None = None,
     progress: Progress | None = None,
+    policies: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run the simulation described by `request` and return the JSON document (see outputs.shape_result)."""
+    """Run the simulation described by `request` and return the JSON document (see outputs.shape_result).
+
+    `policies` maps a `policy`/`baseline` reference to an already loaded Policy (the service passes
+    reforms uploaded to its database this way); other references are loaded by `load_policy`."""
     from visalever import policy as policy_mod  # noqa: PLC0415 - heavy, and built by another module
 
     report = progress or _noop
@@ -135,8 +139,9 @@ def simulate(
     flows: Flows = flows_from_observations(observations, request.year, request.jurisdiction)
     beh = behaviour or load_behaviour(jurisdiction=request.jurisdiction)
     report(0.05, "loading policies")
-    base_policy = policy_mod.load_policy(request.baseline)
-    reform_policy = policy_mod.load_policy(request.policy)
+    loaded = policies or {}
+    base_policy = loaded.get(request.baseline) or policy_mod.load_policy(request.baseline)
+    reform_policy = loaded.get(request.policy) or policy_mod.load_policy(request.policy)
     report(0.1, "resolving measures")
     base_frame = _resolve(policy_mod, base_policy, as_of)
     reform_frame = _resolve(policy_mod, reform_policy, as_of)
@@ -229,6 +234,16 @@ def simulate(
         "countries_without_measures": {
             "baseline": list(missing_base),
             "reform": list(missing_reform),
+        },
+        "law_date": {
+            "as_of": as_of.isoformat(),
+            "note": "the law in force on as_of is applied to the whole year's flows (a scenario); single "
+            "decisions follow each application's own date",
+        },
+        "measures_not_simulated": {
+            "baseline": list(base_cells.unsimulated),
+            "reform": list(reform_cells.unsimulated),
+            "why": "limited to visa classes or applicant groups that the flows do not distinguish",
         },
         "contexts": "built by visalever.policy (agreements, designations, assessment where available)",
     }
