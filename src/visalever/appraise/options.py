@@ -44,6 +44,12 @@ def response_spec() -> dict[str, Any]:
     return data
 
 
+def check_year(year: int) -> None:
+    """Years the figures and the law can speak about; anything else is a one-line input error."""
+    if not 1990 <= int(year) <= 2100:
+        raise InputError(f"year {year} is outside 1990-2100", location="year")
+
+
 def _policy(jurisdiction: str, key: str = "policies") -> Any:
     from visalever.policy import load_policy
 
@@ -278,6 +284,8 @@ def appraise_many(
     """
     from visalever.appraise.pool import pools
 
+    check_year(year)
+    from_snapshot = observations is None
     if observations is None:
         from visalever import snapshot
 
@@ -287,7 +295,7 @@ def appraise_many(
     costs = simulated_costs(
         jurisdiction, year, iso3s, as_of=as_of, observations=observations, rungs=lad, assessments=assessments
     )
-    resp = responses(jurisdiction, observations)
+    resp = responses(jurisdiction, None if from_snapshot else observations)
     pl_ = pools(observations, jurisdiction, iso3s, year)
     countries: dict[str, Any] = {}
     for c in iso3s:

@@ -98,6 +98,8 @@ def parse_limits(items: list[str], location: str = "--limit") -> dict[str, float
             out[name.strip()] = float(value)
         except ValueError:
             sep = ""
+        if sep and not np.isfinite(out[name.strip()]):
+            raise InputError(f"{item!r}: the number must be finite", location=location)
         if not sep:
             raise InputError(f"expected name=number, got {item!r}", location=location)
     return out
@@ -130,7 +132,15 @@ def solve(
     b = benefit if benefit is not None else np.array([o.values[target] for o in options])
     c = np.array([o.values[cost] for o in options])
     if n == 0:
-        return {"feasible": amount <= 0, "chosen": [], "cost": 0.0, "benefit": 0.0, "solve_seconds": 0.0}
+        ok = amount <= 0
+        return {
+            "feasible": ok,
+            "chosen": [],
+            "cost": 0.0 if ok else None,
+            "benefit": 0.0 if ok else None,
+            "solve_seconds": 0.0,
+            "most_reachable": 0.0,
+        }
     countries = sorted({o.iso3 for o in options})
     rows, lb, ub = [b], [amount], [np.inf]
     for iso3 in countries:
@@ -267,10 +277,48 @@ def optimise(
     countries: list[str] | None = None,
 ) -> dict[str, Any]:
     """The least-cost package document (what `visalever optimise --format json` prints)."""
-    from visalever.appraise.options import MODELLED, appraise_many
+    from visalever.appraise.cache import cached_hit
+    from visalever.appraise.options import check_year
 
     limits = limits or {}
     _check(target, cost, limits)
+    check_year(year)
+    key = (
+        "optimise",
+        jurisdiction,
+        year,
+        target,
+        float(amount),
+        cost,
+        tuple(sorted(limits.items())),
+        as_of,
+        None if countries is None else tuple(countries),
+    )
+    t0 = time.perf_counter()
+    doc, hit = cached_hit(
+        key, lambda: _optimise(jurisdiction, year, target, amount, cost, limits, as_of, countries)
+    )
+    if hit:
+        doc["timing_seconds"] = {
+            **doc["timing_seconds"],
+            "cached": True,
+            "total_this_call": round(time.perf_counter() - t0, 3),
+        }
+    return doc
+
+
+def _optimise(
+    jurisdiction: str,
+    year: int,
+    target: str,
+    amount: float,
+    cost: str,
+    limits: dict[str, float],
+    as_of: dt.date | None,
+    countries: list[str] | None,
+) -> dict[str, Any]:
+    from visalever.appraise.options import MODELLED, appraise_many
+
     t0 = time.perf_counter()
     day = as_of or dt.date(year, 12, 31)
     flags = flagged_countries(jurisdiction, day)

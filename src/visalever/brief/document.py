@@ -133,6 +133,9 @@ def build_brief(
             f"unknown jurisdiction {jurisdiction!r} (known: uk, eu, us)", location="jurisdiction"
         )
     day = as_of or dt.date.today()
+    if not 1991 <= day.year <= 2100:
+        raise InputError(f"as of {day}: outside 1991-2100", location="as_of")
+    from_snapshot = observations is None
     obs = snapshot.load() if observations is None else observations
     year = _grant_year(obs, j, day)
     labels: list[dict[str, str]] = []
@@ -203,13 +206,15 @@ def build_brief(
     labels.append({"where": "assessment", "label": "ANALYST ASSESSMENT: " + assessment["method"]["note"]})
 
     # past-lever evidence: acts on this country in any regime, and the comparable cases behind responses
-    options = appraise(code, j, year, as_of=min(day, dt.date(year, 12, 31)), observations=obs)
+    options = appraise(
+        code, j, year, as_of=min(day, dt.date(year, 12, 31)), observations=None if from_snapshot else obs
+    )
     comparable = sorted(
         {a for o in options["options"] for a in (o["response_pct"] or {}).get("comparable_acts", [])}
     )
     past: list[dict[str, Any]] = []
     for jj in INDICATORS:
-        for act in effects(jj, observations=obs)["acts"]:
+        for act in effects(jj, observations=None if from_snapshot else obs)["acts"]:
             if act["iso3"] == code or act["id"] in comparable:
                 r = act["returns"]
                 past.append(

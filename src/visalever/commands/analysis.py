@@ -105,10 +105,10 @@ def options_rows(doc: dict) -> list[dict]:  # type: ignore[type-arg]
     return rows(doc)
 
 
-def _limits(items: list[str]) -> dict[str, float]:
+def _limits(items: list[str], location: str = "--limit") -> dict[str, float]:
     from visalever.appraise.package import parse_limits
 
-    return parse_limits(items)
+    return parse_limits(items, location)
 
 
 def register_optimise(app: typer.Typer) -> None:
@@ -139,7 +139,7 @@ def register_optimise(app: typer.Typer) -> None:
         from visalever.appraise.package import optimise
         from visalever.commands._common import emit_table
 
-        ((metric, amount),) = _limits([target]).items()
+        ((metric, amount),) = _limits([target], "--target").items()
         doc = optimise(jurisdiction.lower(), year, metric, amount, cost=cost, limits=_limits(limit or []))
         if fmt is OptionsFormat.json:
             emit_json(doc)
@@ -212,7 +212,7 @@ def register_brief(app: typer.Typer) -> None:
         """The country brief: agreements, acts, evidence, past-lever effects, options, package, sources."""
         from visalever.brief import build_brief, to_html, to_json, to_markdown, to_pdf
 
-        ((metric, amount),) = _limits([target]).items()
+        ((metric, amount),) = _limits([target], "--target").items()
         doc = build_brief(
             country, jurisdiction, as_of=as_of.date() if as_of else None, target=(metric, amount)
         )

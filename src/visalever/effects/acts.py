@@ -177,18 +177,26 @@ def effects(
 
     `only` limits the acts evaluated to those designation ids (the options appraisal needs a few).
     """
-    from visalever.countries import country_name
     from visalever.errors import InputError
-    from visalever.policy import load_designations
 
     if jurisdiction not in INDICATORS:
         raise InputError(
             f"unknown jurisdiction {jurisdiction!r} (known: {', '.join(INDICATORS)})", location="jurisdiction"
         )
-    if observations is None:
+    if observations is None:  # the committed snapshot: the answer is cached until an input file changes
         from visalever import snapshot
+        from visalever.appraise.cache import cached
 
-        observations = snapshot.load()
+        obs = snapshot.load()
+        key = ("effects", jurisdiction, None if only is None else frozenset(only))
+        return cached(key, lambda: _effects(jurisdiction, obs, only))
+    return _effects(jurisdiction, observations, only)
+
+
+def _effects(jurisdiction: str, observations: pl.DataFrame, only: set[str] | None) -> dict[str, Any]:
+    from visalever.countries import country_name
+    from visalever.policy import load_designations
+
     spec = INDICATORS[jurisdiction]
     every = _every_designation(jurisdiction, load_designations)
     series = {

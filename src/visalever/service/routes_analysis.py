@@ -85,9 +85,9 @@ async def package(
     from visalever.appraise.package import parse_limits as _limits
 
     try:
-        ((metric, amount),) = _limits([target]).items()
+        ((metric, amount),) = _limits([target], "target").items()
         doc = await asyncio.to_thread(
-            optimise, jurisdiction, year, metric, amount, cost=cost, limits=_limits(limit or [])
+            optimise, jurisdiction, year, metric, amount, cost=cost, limits=_limits(limit or [], "limit")
         )
     except InputError as err:
         raise Unprocessable(str(err)) from None
