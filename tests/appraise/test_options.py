@@ -85,3 +85,6 @@ def test_cli_and_api_answer() -> None:
     got = client.get("/v1/options", params={"country": "COD", "jurisdiction": "uk", "year": 2025})
     assert got.status_code == 200 and got.json()["iso3"] == "COD"
     assert client.get("/v1/packages", params={"target": "returns=x"}).status_code == 422
+    assert client.get("/v1/packages", params={"target": "returns=inf"}).status_code == 422
+    assert client.get("/v1/briefs/XXX").status_code == 404
+    assert client.get("/v1/briefs/COD", params={"as_of": "1900-01-01"}).status_code == 422
