@@ -139,13 +139,14 @@ def _series_block(
     if own.is_empty():
         block["status"] = f"insufficient data: no figure for {iso3} under this indicator in the snapshot"
         return block
-    if missing_before:
-        block["status"] = f"insufficient data: no figure for {', '.join(missing_before)} before the act"
-        return block
-    if not have_after:
+    if not have_after:  # the more basic gap first: nothing after the act to compare with
         published = [p for p in after if latest is not None and not parse_period(latest) < parse_period(p)]
         why = "no figure for this nationality" if published else "not yet in the snapshot"
-        block["status"] = f"insufficient data: after the act ({', '.join(after)}): {why}"
+        also = f"; also no figure for {', '.join(missing_before)} before it" if missing_before else ""
+        block["status"] = f"insufficient data: after the act ({', '.join(after)}): {why}{also}"
+        return block
+    if missing_before:
+        block["status"] = f"insufficient data: no figure for {', '.join(missing_before)} before the act"
         return block
     means = window_means(series.select("iso3", "period", "value"), before, have_after)
     res = did(means, iso3, exclude=exclude, min_volume=min_volume)
