@@ -26,13 +26,15 @@ class Request:
 
 @dataclass
 class Result:
-    """The answer to one request: status, parsed JSON body, latency in seconds, attempts made."""
+    """The answer to one request: status, parsed JSON body, latency in seconds, attempts made, and
+    the statuses of the attempts that were retried (503 while a database was down, ...)."""
 
     request: Request
     status: int
     body: Any
     latency: float
     attempts: int
+    retried: list[int] = field(default_factory=list)
 
 
 def _encode(req: Request, host: str) -> bytes:
@@ -75,6 +77,7 @@ async def _client(targets: Sequence[tuple[str, int]], index: int, requests: Sequ
     target_i = index % len(targets)
     for req in requests:
         attempts = 0
+        retried: list[int] = []
         start = time.perf_counter()
         while True:
             attempts += 1
@@ -85,17 +88,19 @@ async def _client(targets: Sequence[tuple[str, int]], index: int, requests: Sequ
                 writer.write(_encode(req, f"{host}:{port}"))
                 status, raw = await _read_response(reader)  # type: ignore[arg-type]
                 if status in retry_statuses and time.monotonic() < deadline:
+                    retried.append(status)
                     await asyncio.sleep(0.05)
                     continue
                 body = json.loads(raw) if raw else None
-                results.append(Result(req, status, body, time.perf_counter() - start, attempts))
+                results.append(Result(req, status, body, time.perf_counter() - start, attempts, retried))
                 break
             except (OSError, asyncio.IncompleteReadError, ValueError):
                 if writer is not None:
                     writer.close()
                 reader = writer = None
+                retried.append(0)  # connection lost (0: no status)
                 if time.monotonic() > deadline:
-                    results.append(Result(req, 0, None, time.perf_counter() - start, attempts))
+                    results.append(Result(req, 0, None, time.perf_counter() - start, attempts, retried))
                     break
                 target_i = (target_i + 1) % len(targets)  # fail over to another server if there is one
                 await asyncio.sleep(0.05)

@@ -324,15 +324,19 @@ class _Broken(Exception):
 
 
 def verify(tx: Tx, batch: int = 5000, *, key: bytes | None | bool = True,
-           checkpoints: str | Path | None | bool = True, tables: bool = True) -> Verification:
+           checkpoints: str | Path | list[str | Path] | None | bool = True,
+           tables: bool = True) -> Verification:
     """Walk the whole chain in sequence order and report the first thing that does not check out.
 
-    `key=True` / `checkpoints=True` use this process's settings (environment); `tables` cross-checks
-    decisions, idempotency keys and quotas against the log.
+    `key=True` / `checkpoints=True` use this process's settings (environment); `checkpoints` may
+    name several files (one per host when several hosts serve one database); `tables`
+    cross-checks decisions, idempotency keys and quotas against the log.
     """
     conf = settings()
     key = conf.key if key is True else (key or None)
-    path = conf.checkpoints if checkpoints is True else (checkpoints or None)
+    chosen = conf.checkpoints if checkpoints is True else (checkpoints or None)
+    paths = [] if chosen is None else ([chosen] if isinstance(chosen, (str, Path)) else list(chosen))
+    path = paths or None
     warnings = [] if key else [UNKEYED_WARNING]
     if path is None:
         warnings.append(NO_CHECKPOINTS_WARNING)
@@ -342,10 +346,14 @@ def verify(tx: Tx, batch: int = 5000, *, key: bytes | None | bool = True,
         if path is not None:
             if key is None:
                 raise _Broken(None, "checkpoints are signed: verifying them needs the audit key")
-            try:
-                marks = read_checkpoints(path, key)
-            except CheckpointError as err:
-                raise _Broken(None, str(err)) from None
+            for one in paths:
+                try:
+                    for seq, (digest, line) in read_checkpoints(one, key).items():
+                        if marks.get(seq, (digest,))[0] != digest:
+                            raise _Broken(seq, f"two checkpoint files disagree on entry {seq}")
+                        marks[seq] = (digest, line)
+                except CheckpointError as err:
+                    raise _Broken(None, f"{one}: {err}") from None
         _walk(tx, batch, key, marks, tables, progress)
     except _Broken as err:
         return Verification(False, progress[0], err.seq, err.reason,

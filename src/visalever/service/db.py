@@ -119,10 +119,36 @@ def make_engine(url: str | None, *, pool_size: int = 8, background_checkpoint: b
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    # No pool_pre_ping: it cost a round trip per transaction. A connection found dead (database
-    # restarted) is dropped with the whole pool in `_raw_tx_inner`, so one request sees the outage.
-    return create_engine(url, pool_size=pool_size, max_overflow=16, pool_timeout=10,
-                         connect_args={"connect_timeout": 5})
+    # No pool_pre_ping: it cost a round trip per transaction. Instead a connection idle for more than
+    # IDLE_PING_S is pinged when checked out (under load none is), and a connection found dead in use
+    # is dropped with the whole pool in `_raw_tx_inner`.
+    engine = create_engine(url, pool_size=pool_size, max_overflow=16, pool_timeout=10,
+                           connect_args={"connect_timeout": 5})
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _idle(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        if time.monotonic() - record.info.get("idle_since", 0.0) <= IDLE_PING_S:
+            return
+        try:
+            dbapi_conn.execute("SELECT 1")
+            dbapi_conn.rollback()
+        except Exception as err:  # the pool reconnects on DisconnectionError
+            from sqlalchemy import exc
+
+            raise exc.DisconnectionError(str(err)) from err
+
+    return engine
+
+
+IDLE_PING_S = 1.0
 
 
 class Tx:
