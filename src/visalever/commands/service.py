@@ -134,8 +134,9 @@ def audit_verify(
     db: str = typer.Option(None, "--db", help=DB_HELP),
     format: str = typer.Option("table", "--format", help="table or json"),
     key_file: str = typer.Option(None, "--key-file", envvar="VISALEVER_AUDIT_KEY_FILE", help=KEY_FILE_HELP),
-    checkpoints: str = typer.Option(None, "--checkpoints", envvar="VISALEVER_AUDIT_CHECKPOINTS",
-                                    help="Checkpoint file written by the servers (signed head seq + hash)."),
+    checkpoints: list[str] = typer.Option(  # noqa: B008
+        None, "--checkpoints", envvar="VISALEVER_AUDIT_CHECKPOINTS",
+        help="Checkpoint file written by the servers (signed head seq + hash); repeat: one per host."),
 ) -> None:
     """Walk the audit chain (keyed when a key is given), check it against the signed checkpoints and
     cross-check the decisions, idempotency and quota tables; exit 1 naming the first thing wrong."""
