@@ -33,7 +33,7 @@ from typing import Any
 
 from visalever.errors import InputError
 from visalever.service import db
-from visalever.service.clock import canonical_json, canonical_json_fast, now_iso, sha256_hex
+from visalever.service.canonical import canonical_json, canonical_json_fast, now_iso, sha256_hex
 from visalever.service.db import Tx
 
 GENESIS = "0" * 64

@@ -1,38 +1,10 @@
-"""Timestamps and canonical JSON shared by every record the service writes.
-
-Canonical JSON (sorted keys, no spaces, UTF-8) is what the audit chain hashes and what idempotency
-fingerprints compare, so two byte-different but equal bodies are the same request.
+"""Former name of `visalever.service.canonical` (canonical JSON, hashes, timestamps), kept only for
+the modules that still import it by this name (tokens, designations, reforms); import `canonical`.
 """
 
-from __future__ import annotations
-
-import hashlib
-import json
-from datetime import UTC, datetime
-from typing import Any
-
-import orjson
-
-
-def now_iso() -> str:
-    """UTC time with microseconds, ISO 8601 (sortable as text on both backends)."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def canonical_json(data: Any) -> str:
-    """Deterministic JSON text for hashing and storage."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def canonical_json_fast(data: Any) -> str:
-    """`canonical_json` through orjson (sorted keys, compact, UTF-8) for the decision hot path, where the
-    stdlib encoder was a tenth of the CPU; falls back to the stdlib for values orjson does not know."""
-    try:
-        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode("utf-8")
-    except TypeError:
-        return canonical_json(data)
-
-
-def sha256_hex(text: str) -> str:
-    """Hex SHA-256 of UTF-8 text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+from visalever.service.canonical import (  # noqa: F401 - re-exported under the old name
+    canonical_json,
+    canonical_json_fast,
+    now_iso,
+    sha256_hex,
+)

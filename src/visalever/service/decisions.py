@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from visalever.errors import InputError
 from visalever.service import audit, idempotency, metrics, quotas
-from visalever.service.clock import canonical_json_fast, now_iso
+from visalever.service.canonical import canonical_json_fast, now_iso
 from visalever.service.db import Tx, database_unreachable, is_transient, write_tx
 from visalever.service.errors import Conflict, NotFound, ServiceError
 from visalever.service.runtime import PolicyRuntime
@@ -281,11 +281,11 @@ def _batch_sqlite(tx: Tx, runtime: PolicyRuntime, prepared: list[_Prepared]) -> 
 
 _PG_KEYS_SQL = ("SELECT idem_key, fingerprint, status_code, response, "
                 "(SELECT value FROM counters WHERE name = 'designations') FROM idempotency_keys "
-                "WHERE idem_key = ANY(?::text[]) UNION ALL SELECT NULL, NULL, NULL, NULL, value FROM counters "
-                "WHERE name = 'designations'")
+                "WHERE idem_key = ANY(?::text[]) "
+                "UNION ALL SELECT NULL, NULL, NULL, NULL, value FROM counters WHERE name = 'designations'")
 _PG_LOCK_QUOTAS_SQL = ("SELECT quota_id, nationality, category, start_date, end_date, quota_limit, used "
-                       "FROM quotas WHERE nationality = ANY(?::text[]) AND category = ANY(?::text[]) ORDER BY quota_id "
-                       "FOR UPDATE")
+                       "FROM quotas WHERE nationality = ANY(?::text[]) AND category = ANY(?::text[]) "
+                       "ORDER BY quota_id FOR UPDATE")
 _PG_LOCK_HEAD_SQL = "SELECT value, text_value FROM counters WHERE name = 'audit_head' FOR UPDATE"
 # One statement per decision, atomic by itself (so it needs no savepoint): decision row, audit entry,
 # the quota unit when granted (quota_id NULL matches no row) and the idempotency key when given.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from visalever.service.clock import canonical_json, now_iso, sha256_hex
+from visalever.service.canonical import canonical_json, now_iso, sha256_hex
 from visalever.service.db import Tx
 from visalever.service.errors import Conflict
 

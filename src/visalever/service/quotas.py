@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from visalever.service import audit
-from visalever.service.clock import now_iso
+from visalever.service.canonical import now_iso
 from visalever.service.db import Tx
 from visalever.service.errors import Conflict, NotFound
 from visalever.service.schemas import QuotaRequest
