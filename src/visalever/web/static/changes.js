@@ -34,7 +34,7 @@
     return `/v1/changes?${p.toString()}`;
   }
 
-  function drawTimeline(rows) {
+  async function drawTimeline(rows) {
     const chart = document.getElementById("changes-timeline");
     chart.hidden = !rows.length;
     if (!rows.length) return;
@@ -51,7 +51,7 @@
         hovertemplate: group.map((c) => `${VL.fmtDate(c.date)}: ${c.event}<br>${c.iso3 ? c.iso3 + " - " : ""}${c.title}<extra></extra>`),
       };
     });
-    VL.plot(chart, traces, {
+    await VL.plot(chart, traces, {
       xaxis: { type: "date", title: { text: "date" }, automargin: true },
       yaxis: { type: "category", categoryorder: "array", categoryarray: labels, automargin: true },
       height: 140 + 40 * labels.length, showlegend: true, legend: { orientation: "h", y: -0.25 },
@@ -62,13 +62,14 @@
   async function load(event) {
     if (event) event.preventDefault();
     VL.clearErrors();
+    document.body.dataset.loaded = "false";
     const values = { since: since.value, until: until.value, jurisdiction: jurisdiction.value, kind: kind.value };
     if (event && event.type === "submit") VL.pushQuery(values); else VL.replaceQuery(values);
     VL.setTwin(0, url());
     try {
       const json = await VL.api(url());
       const rows = VL.asList(json, ["changes"]).filter((c) => !kind.value || c.kind === kind.value);
-      drawTimeline(rows);
+      await drawTimeline(rows);
       VL.table(document.getElementById("changes-table"), columns, rows, {
         caption: `${rows.length} changes ${until.value ? `from ${since.value} to ${until.value}` : `since ${since.value}`}`,
         filename: "visalever-changes", id: "changes", rowKey: "id",
@@ -76,6 +77,7 @@
     } catch (err) {
       VL.error(err.message);
     }
+    document.body.dataset.loaded = "true";
   }
 
   document.getElementById("changes-filter").addEventListener("submit", load);
