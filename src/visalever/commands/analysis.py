@@ -162,7 +162,7 @@ def register_optimise(app: typer.Typer) -> None:
             return
         emit_table(doc["package"], title=head)
         sys.stdout.write(
-            f"cost {doc['package_cost']:g}, {metric} {doc['package_benefit']:g}; "
+            f"cost {doc['package_cost']:,.1f}, {metric} {doc['package_benefit']:,.1f}; "
             f"solved in {doc['timing_seconds']['solve']:.3f} s ({doc['timing_seconds']['total']:.2f} s "
             "with the appraisal)\n"
         )
@@ -170,11 +170,11 @@ def register_optimise(app: typer.Typer) -> None:
             sys.stdout.write(
                 f"at the {label} responses: "
                 + (
-                    f"least cost {s['cost']:g} with {len(s['package'])} rungs"
+                    f"least cost {s['cost']:,.1f} with {len(s['package'])} rungs"
                     if s["feasible"]
                     else f"target out of reach (most {s['most_reachable']:g})"
                 )
-                + f"; the central package would bring {s['central_package_returns']:g}\n"
+                + f"; the central package would bring {s['central_package_returns']:,.1f}\n"
             )
 
 
