@@ -47,6 +47,7 @@ TEST_DESIGNATION = Designation.model_validate(
             {"measure": "s70_slowdown"},
             {"measure": "s70_surcharge", "categories": ["visit"]},
             {"measure": "s70_suspension", "visa_classes": ["visitor"], "applicant_groups": ["official"]},
+            {"measure": "priority_withdrawal", "overrides_exemptions": ["diplomatic"]},
         ],
     }
 )

@@ -35,8 +35,12 @@ from visalever.policy.resolve import FIELD_COLUMNS, MeasuresTable, Row, Scoped, 
 _ONE_DAY = dt.timedelta(days=1)
 
 
-def exempt_fields(policy: Policy, exemptions: Any) -> frozenset[str]:
-    """The row fields an application's exemptions revert to base; unknown exemptions are user errors."""
+def exempt_fields(
+    policy: Policy, exemptions: Any, immune: dict[str, frozenset[str]] | None = None
+) -> frozenset[str]:
+    """The row fields an application's exemptions revert to base; unknown exemptions are user errors.
+
+    A field set by a measure that overrides a claimed exemption (`immune`) is not reverted by it."""
     fields: set[str] = set()
     for e in exemptions:
         ex = policy.exemptions.get(e)
@@ -45,7 +49,7 @@ def exempt_fields(policy: Policy, exemptions: Any) -> frozenset[str]:
                 f"unknown exemption {e!r}; this policy knows {sorted(policy.exemptions)}",
                 location="exemptions",
             )
-        fields.update(ex.exempt_from)
+        fields.update(f for f in ex.exempt_from if not immune or e not in immune.get(f, ()))
     return frozenset(fields)
 
 
@@ -103,7 +107,7 @@ def _variant(table: MeasuresTable, row: Row, exemptions: tuple[str, ...]) -> tup
     if hit is not None:
         return hit
     policy = table.policy
-    fields = exempt_fields(policy, exemptions) if not row.final else frozenset()
+    fields = exempt_fields(policy, exemptions, row.immune) if not row.final else frozenset()
     values = dict(row.values)
     for f in fields:
         for col in FIELD_COLUMNS[f]:

@@ -470,6 +470,12 @@ def check_measure_use(use: MeasureUse, policy: Policy, location: str) -> None:
             location=f"{location}.measure",
         )
     _check_value_refs(use.effects, policy, f"{location}.effects")
+    for i, e in enumerate(use.overrides_exemptions or []):
+        if e not in policy.exemptions:
+            raise InputError(
+                f"unknown exemption {e!r}; the policy's exemptions: {sorted(policy.exemptions)}",
+                location=f"{location}.overrides_exemptions.{i}",
+            )
     for i, vc in enumerate(use.visa_classes or []):
         policy.vocabulary.visa_class(vc, f"{location}.visa_classes.{i}")
     for i, g in enumerate(use.applicant_groups or []):

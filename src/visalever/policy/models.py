@@ -179,6 +179,10 @@ class MeasureUse(Strict):
     applicant_groups: list[str] | None = None
     effects: Effects | None = None
     note: str | None = None
+    #: Exemptions claimed on an application that do NOT undo this use: e.g. the DRC measure withdrew
+    #: preferential treatment from VIPs and decision-makers, so a `diplomatic` exemption must not
+    #: restore priority service for them.
+    overrides_exemptions: list[str] | None = None
 
     @field_validator("effects", mode="before")
     @classmethod

@@ -227,8 +227,14 @@ def _replay_at(
     # Columns constant over the table become literals, not 3.5M-row gathers.
     cols: dict[str, pl.Series] = {f"__m_{c}": measures.get_column(c) for c in ROW_FIELDS}
     cols["__final"] = measures.get_column("final")
+    immune_fields = []
     if has_ex:
         cols.update({f"__b_{c}": measures.get_column(f"base_{c}") for c in ROW_FIELDS})
+        for f in FIELD_COLUMNS:
+            column = measures.get_column(f"immune_{f}")
+            if column.null_count() < column.len():
+                cols[f"__imm_{f}"] = column
+                immune_fields.append(f)
     for i in range(slots):
         for part in ("outcome", "visa_classes", "groups", "quota"):
             cols[f"__s{i}_{part}"] = measures.get_column(f"scoped{i}_{part}")
@@ -245,13 +251,11 @@ def _replay_at(
     for f in FIELD_COLUMNS:
         ids = sorted(e for e, ex in policy.exemptions.items() if f in ex.exempt_from)
         if has_ex and ids:
-            exempt[f] = (
-                pl.col("exemptions")
-                .list.set_intersection(pl.lit(ids, dtype=pl.List(pl.String)))
-                .list.len()
-                .fill_null(0)
-                > 0
-            ) & ~pl.col("__final")
+            claimed = pl.col("exemptions").list.set_intersection(pl.lit(ids, dtype=pl.List(pl.String)))
+            if f in immune_fields:  # exemptions a measure on this row overrides do not count
+                none: pl.Expr = pl.lit([], pl.List(pl.String))
+                claimed = claimed.list.set_difference(pl.col(f"__imm_{f}").fill_null(none))
+            exempt[f] = (claimed.list.len().fill_null(0) > 0) & ~pl.col("__final")
         else:
             exempt[f] = pl.lit(False)
     vals: dict[str, pl.Expr] = {c: pl.col(f"__m_{c}") for c in ROW_FIELDS}

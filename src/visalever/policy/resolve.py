@@ -114,6 +114,8 @@ class Row:
     measure_ids: list[str]
     final: bool = False
     unknown: tuple[tuple[str, str], ...] = ()
+    #: exemptable field -> exemptions that do not revert it (a measure use's `overrides_exemptions`)
+    immune: dict[str, frozenset[str]] | None = None
 
 
 class MeasuresTable:
@@ -480,6 +482,7 @@ def resolve_rows(
             reasons = list(base_reasons)
             scoped: list[Scoped] = []
             mids: list[str] = []
+            immune: dict[str, frozenset[str]] = {}
             for mid, source, legal, evidence, use, key, act in applied:
                 if use.categories is not None and category not in use.categories:
                     continue
@@ -491,13 +494,17 @@ def resolve_rows(
                     scoped.append(_scoped(policy, use, effects, reason, source, key, as_of, ctx, act))
                     continue
                 fields = list(_apply(values, effects, policy, as_of, ctx, key))
+                if use.overrides_exemptions:
+                    for f in fields:
+                        immune[f] = immune.get(f, frozenset()) | frozenset(use.overrides_exemptions)
                 # A measure with no field effect (e.g. suspending a document waiver) still binds the
                 # caseworker: it is explained under the pseudo-field "procedure".
                 reasons.extend((fname, reason) for fname in fields or ["procedure"])
             if values["surcharge_amount"] is None:
                 values["surcharge_amount"] = 0.0
             rows[(iso3, category)] = Row(
-                iso3, category, values, base_vals, reasons, tier_id, tuple(scoped), mids, False, unknown
+                iso3, category, values, base_vals, reasons, tier_id, tuple(scoped), mids, False, unknown,
+                immune or None,
             )
     return rows
 
@@ -529,6 +536,9 @@ def _to_frame(table: MeasuresTable) -> pl.DataFrame:
         rec["final"] = row.final
         rec["unknown_fields"] = [f for f, _ in row.unknown]
         rec.update({f"base_{k}": row.base[k] for k in ROW_FIELDS})
+        for f in FIELD_COLUMNS:
+            imm = (row.immune or {}).get(f)
+            rec[f"immune_{f}"] = sorted(imm) if imm else None
         for i in range(slots):
             sc = row.scoped[i] if i < len(row.scoped) else None
             rec[f"scoped{i}_outcome"] = sc.outcome if sc else None
@@ -570,6 +580,7 @@ def _to_frame(table: MeasuresTable) -> pl.DataFrame:
                     "measure_ids": pl.List(pl.String),
                     "final": pl.Boolean,
                     "unknown_fields": pl.List(pl.String),
+                    **{f"immune_{f}": pl.List(pl.String) for f in FIELD_COLUMNS},
                 }
             )
     for i in range(slots):
