@@ -8,6 +8,7 @@ time), so results are kept per process and dropped as soon as any input file cha
 from __future__ import annotations
 
 import copy
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 _MAX = 32
 _STORE: OrderedDict[Hashable, Any] = OrderedDict()
+_LOCK = threading.Lock()  # the service computes in worker threads
 
 
 def stamp() -> tuple[Any, ...]:
@@ -35,15 +37,20 @@ def cached(key: Hashable, make: Callable[[], T]) -> T:
 def cached_hit(key: Hashable, make: Callable[[], T]) -> tuple[T, bool]:
     """Like `cached`, also saying whether the answer came from the cache."""
     full = (key, stamp())
-    if full in _STORE:
-        _STORE.move_to_end(full)
-        return copy.deepcopy(_STORE[full]), True
-    value = make()
-    _STORE[full] = value
-    while len(_STORE) > _MAX:
-        _STORE.popitem(last=False)
+    with _LOCK:
+        hit = _STORE.get(full)
+        if hit is not None:
+            _STORE.move_to_end(full)
+    if hit is not None:
+        return copy.deepcopy(hit), True
+    value = make()  # outside the lock: two threads may compute the same answer once each
+    with _LOCK:
+        _STORE[full] = value
+        while len(_STORE) > _MAX:
+            _STORE.popitem(last=False)
     return copy.deepcopy(value), False
 
 
 def clear() -> None:
-    _STORE.clear()
+    with _LOCK:
+        _STORE.clear()
