@@ -394,6 +394,19 @@ def read_irregular(root: Path, res: ReadResult) -> None:
     long = [(r["nationality"], str(r["year"]), "arrivals.small_boat", r.get("count")) for r in full]
     _account(rep, [r["nationality"] for r in full])
     agg = _aggregate(_long(long), res, rel)
+    # The table's own "Total" row per year must equal the sum of its nationality rows.
+    sums = {p: v for p, v in agg.filter(iso3="ALL").select("period", "value").iter_rows()}
+    for r in full:
+        if r["nationality"] == "Total" and abs(sums.get(str(r["year"]), 0.0) - float(r["count"])) > 0.5:
+            res.findings.append(
+                Finding(
+                    "unreconciled_total",
+                    "warning",
+                    rel,
+                    f"{r['year']}: rows sum to {sums.get(str(r['year']), 0.0):,.0f}, "
+                    f"its Total row {r['count']:,}",
+                )
+            )
     rep.rows_read += partial
     rep.reject("partial year (part of the calendar year only)", partial)
     res.frames.append(
