@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -67,3 +68,21 @@ def emit_csv(rows: Sequence[dict[str, Any]], columns: Iterable[str] | None = Non
     writer.writeheader()
     for r in rows:
         writer.writerow(r)
+
+
+def parse_date(text: str | None, name: str) -> dt.date | None:
+    """A `--name YYYY-MM-DD` option as a date (None stays None); anything else exits 2 naming it."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"--{name}: not a date YYYY-MM-DD: {text!r}")
+    return None
+
+
+def table_or_json(fmt: str) -> str:
+    """The `--format` option of commands that print a table or JSON."""
+    if fmt not in ("table", "json"):
+        fail(f"--format: expected table or json, got {fmt!r}")
+    return fmt

@@ -31,6 +31,7 @@ from visalever.policy.models import (
 )
 from visalever.policy.replay import replay
 from visalever.policy.resolve import DesignationSet, MeasuresTable, resolve
+from visalever.policy.show import show_policy
 
 __all__ = [
     "CATEGORIES",
@@ -55,5 +56,6 @@ __all__ = [
     "load_policy",
     "replay",
     "resolve",
+    "show_policy",
     "validate_designation",
 ]

@@ -57,10 +57,8 @@ def _designation_context(d: Designation) -> dict[str, Any]:
 
 
 def _assessments_from_module(jurisdiction: str, as_of: dt.date) -> Mapping[str, Any] | None:
-    try:
-        from visalever.assess import context_for  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+    from visalever.assess import context_for
+
     return context_for(jurisdiction, as_of)
 
 

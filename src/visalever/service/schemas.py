@@ -56,15 +56,9 @@ QueryDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_pla
 
 def known_country(value: str) -> str:
     """An ISO 3166-1 alpha-3 code that visalever knows (visalever.countries, else pycountry)."""
-    try:
-        from visalever.countries import is_country_code
-    except ImportError:  # pragma: no cover - the registry module is part of the package
-        import pycountry
+    from visalever.countries import is_country_code
 
-        ok = pycountry.countries.get(alpha_3=value) is not None
-    else:
-        ok = is_country_code(value)
-    if not ok:
+    if not is_country_code(value):
         raise ValueError(f"unknown nationality {value!r}: expected an ISO 3166-1 alpha-3 code such as 'AGO'")
     return value
 

@@ -135,9 +135,6 @@ def flows_from_observations(obs: pl.DataFrame, year: str | int, jurisdiction: st
 
 def load_flows(year: str | int, jurisdiction: str = "uk") -> Flows:
     """Baseline flows of `year` from the packaged snapshot (the I/O edge of this module)."""
-    try:
-        from visalever import snapshot
-    except ImportError as err:  # the data room is built by another module
-        msg = f"the snapshot module is not available ({err})"
-        raise InputError(msg, location="visalever.snapshot") from None
+    from visalever import snapshot
+
     return flows_from_observations(snapshot.load(), year, jurisdiction)

@@ -27,13 +27,9 @@ def nationality_codes(iso3: list[str]) -> list[str]:
 
     A superset, so that replay can cast its measures table (one row per known country) to this Enum.
     """
-    try:
-        from visalever.policy.codes import known_iso3
+    from visalever.policy.codes import known_iso3
 
-        known: tuple[str, ...] = known_iso3()
-    except ImportError:
-        known = ()
-    return sorted(set(iso3) | set(known))
+    return sorted(set(iso3) | set(known_iso3()))
 
 
 SYNTHETIC_LABEL = (
