@@ -55,85 +55,90 @@ def _open(browser, server, name: str, sim: str, width: str, token: str):  # noqa
     return context, page
 
 
-@pytest.mark.parametrize("width", list(WIDTHS))
-@pytest.mark.parametrize("name", list(PAGES))
-def test_page_is_accessible_and_fits(browser, server, axe, screenshot, finished_simulation, analyst_token,
-                                     name: str, width: str) -> None:
-    context, page = _open(browser, server, name, finished_simulation, width, analyst_token)
-    try:
-        results = axe.run(page, options={"resultTypes": ["violations"]})
-        serious = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
-                   for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-        assert serious == [], serious
-        # Usable at this width: nothing but scroll regions (tables) is wider than the window.
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"page is {overflow}px wider than the {WIDTHS[width][0]}px window"
-        assert page.locator("#vintage").is_visible()
-        assert page.inner_text("#vintage").startswith("Vintage of the figures on this page")
-        screenshot(page, f"{name}-{WIDTHS[width][0]}")
-        assert_clean(page, server.base_url)
-    finally:
-        context.close()
-
-
-MARK_CONTROLS = """sel => [...document.querySelectorAll(sel)]
-    .filter(e => e.getClientRects().length && !e.disabled && getComputedStyle(e).visibility !== 'hidden')
-    .map((e, i) => { e.dataset.kb = String(i); return i; }).length"""
-FOCUSED = """() => {
-    const e = document.activeElement;
-    if (!e || e === document.body) return null;
-    const s = getComputedStyle(e);
-    const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
-    return {kb: e.dataset.kb ?? null, tag: e.tagName + (e.id ? '#' + e.id : ''),
-            focus: outline || s.boxShadow !== 'none'};
+MARK_CONTROLS = """sel => {
+    const shown = [...document.querySelectorAll(sel)]
+        .filter(e => e.getClientRects().length && !e.disabled && getComputedStyle(e).visibility !== 'hidden');
+    // A radio group is one tab stop (arrow keys move within it): any of its radios stands for all.
+    shown.forEach((e, i) => { e.dataset.kb = e.type === 'radio' ? 'radio:' + e.name : String(i); });
+    window.__focused = [];
+    document.addEventListener('focusin', (ev) => {
+        const e = ev.target, s = getComputedStyle(e);
+        const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+        window.__focused.push({kb: e.dataset.kb ?? null, tag: e.tagName + (e.id ? '#' + e.id : ''),
+                               focus: outline || s.boxShadow !== 'none'});
+    });
+    return [...new Set(shown.map(e => e.dataset.kb))].length;
 }"""
 UNREACHED = """r => [...document.querySelectorAll('[data-kb]')].filter(e => !r.includes(e.dataset.kb))
     .map(e => e.tagName + (e.id ? '#' + e.id : '') + ' '
               + (e.textContent || e.name || '').trim().slice(0, 40))"""
 
 
+def _serious(axe, page) -> list:  # noqa: ANN001
+    results = axe.run(page, options={"resultTypes": ["violations"]})
+    return [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def _keyboard(page, tabs: int = 400) -> None:  # noqa: ANN001
+    """Tab from the top: every control is reached, and shows a visible focus when it is."""
+    wanted = page.evaluate(MARK_CONTROLS, CONTROLS)
+    assert wanted > 3
+    page.locator("body").click(position={"x": 1, "y": 1})
+    reached: set[str] = set()
+    for start in range(0, wanted + tabs, 25):
+        for _ in range(25):
+            page.keyboard.press("Tab")
+        focused = page.evaluate("() => window.__focused")
+        reached = {f["kb"] for f in focused if f["kb"] is not None}
+        if len(reached) >= wanted or start > wanted + tabs:
+            break
+    unstyled = sorted({f["tag"] for f in focused if not f["focus"]})
+    assert page.evaluate(UNREACHED, sorted(reached)) == []
+    assert unstyled == [], f"focus not visible on {unstyled[:10]}"
+
+
 @pytest.mark.parametrize("name", list(PAGES))
-def test_every_control_is_reached_by_keyboard_with_visible_focus(browser, server, finished_simulation,
-                                                                  analyst_token, name: str) -> None:
+def test_page_is_accessible_by_keyboard_and_fits_390_and_1920(browser, server, axe, screenshot,
+                                                              finished_simulation, analyst_token,
+                                                              name: str) -> None:
     context, page = _open(browser, server, name, finished_simulation, "desktop", analyst_token)
     try:
-        wanted = page.evaluate(MARK_CONTROLS, CONTROLS)
-        assert wanted > 3
-        reached: set[str] = set()
-        unstyled: list[str] = []
-        page.locator("body").click(position={"x": 1, "y": 1})
-        for _ in range(wanted + 400):
-            page.keyboard.press("Tab")
-            info = page.evaluate(FOCUSED)
-            if info is None:
-                continue
-            if not info["focus"]:
-                unstyled.append(info["tag"])
-            if info["kb"] is not None:
-                reached.add(info["kb"])
-            if len(reached) == wanted:
-                break
-        unreached = page.evaluate(UNREACHED, sorted(reached))
-        assert unreached == [], unreached
-        assert unstyled == [], f"focus not visible on {sorted(set(unstyled))[:10]}"
+        timing = page.evaluate("() => [window.__mapDrawnAt ?? null, window.__summaryShownAt ?? null]")
+        if name in ("overview", "dossier"):
+            shown = timing[0] if name == "overview" else timing[1]
+            print(f"\nPERF {name}: {'map drawn' if name == 'overview' else 'summary visible'} "
+                  f"{shown / 1000:.2f} s after navigation (1920 px, target < 1 s)")
+        assert _serious(axe, page) == []
+        _keyboard(page)
+        screenshot(page, f"{name}-1920")
+        for width in ("phone", "desktop"):
+            w, h = WIDTHS[width]
+            page.set_viewport_size({"width": w, "height": h})
+            page.wait_for_timeout(400)  # responsive charts relayout on resize
+            # Usable at this width: nothing but scroll regions (tables) is wider than the window.
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"page is {overflow}px wider than the {w}px window"
+            if width == "phone":
+                assert _serious(axe, page) == []
+                screenshot(page, f"{name}-390")
+        assert page.locator("#vintage").is_visible()
+        assert page.inner_text("#vintage").startswith("Vintage of the figures on this page")
         assert_clean(page, server.base_url)
     finally:
         context.close()
 
 
 def test_speed_is_reported(browser, server, finished_simulation, analyst_token) -> None:
-    """Overview map drawn and dossier summary visible, from navigation start (targets: < 1 s each)."""
+    """Overview map drawn and dossier summary visible, from navigation start, in a fresh tab at
+    1920 px (targets: < 1 s each; reported, not asserted: the machine is shared)."""
     figures = {}
     for name, probe in (("overview", "window.__mapDrawnAt"), ("dossier", "window.__summaryShownAt")):
-        timings = []
-        for _ in range(2):
-            context, page = _open(browser, server, name, finished_simulation, "desktop", analyst_token)
-            try:
-                timings.append(page.evaluate(f"() => {probe}"))
-            finally:
-                context.close()
-        figures[name] = timings
-    shown = {name: ", ".join(f"{t / 1000:.2f} s" for t in ts) for name, ts in figures.items()}
-    print(f"\nPERF overview map drawn: {shown['overview']} (target < 1 s)")
-    print(f"PERF dossier COD summary visible: {shown['dossier']} (target < 1 s)")
-    assert all(t and t > 0 for ts in figures.values() for t in ts)
+        context, page = _open(browser, server, name, finished_simulation, "desktop", analyst_token)
+        try:
+            figures[name] = page.evaluate(f"() => {probe}")
+        finally:
+            context.close()
+    print(f"\nPERF overview map drawn: {figures['overview'] / 1000:.2f} s (target < 1 s)")
+    print(f"PERF dossier COD summary visible: {figures['dossier'] / 1000:.2f} s (target < 1 s)")
+    assert all(t and t > 0 for t in figures.values())

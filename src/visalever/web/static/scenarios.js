@@ -284,6 +284,8 @@
       chart.append(VL.el("p", { class: "chart-empty" }, `${label(metric)}: zero or empty for every country in this run.`));
       return;
     }
+    document.getElementById("country-chart-title").textContent =
+      `${label(metric)}: the 25 largest (median${banded ? "; bars show the 5–95 % range" : ""})`;
     const kind = kindOf(metric);
     const unit = kind === "money" ? currencyOf(doc) : UNITS[metric] || "";
     const hoverFormat = kind === "money" ? ",.0f" : kind === "ratio" ? ".3g" : ",.0f";
@@ -296,7 +298,7 @@
         array: top.map((c) => (isBand(bandOf(c)) ? bandOf(c).p95 - bandOf(c).p50 : 0)),
         arrayminus: top.map((c) => (isBand(bandOf(c)) ? bandOf(c).p50 - bandOf(c).p5 : 0)) } : undefined,
     }], {
-      title: { text: `${label(metric)}: 25 largest (median${banded ? ", bars 5–95 %" : ""})` }, height: 420,
+      height: 420, margin: { t: 20, r: 10, b: 60, l: 60 },
       yaxis: { title: { text: unit }, tickformat: kind === "ratio" ? ".2f" : "~s", hoverformat: hoverFormat, automargin: true },
       xaxis: { title: { text: "nationality (ISO3)" }, automargin: true },
     });
