@@ -13,7 +13,8 @@ when the application does not say its class or group gives `needs_information`, 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import os
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,18 +69,32 @@ def law_date(policy: Policy, application_date: dt.date, as_of: dt.date | None = 
 #: How far ahead of today an application may be dated: the law as data is today's; further ahead it
 #: would silently reuse today's fees and acts for years nobody has legislated yet.
 FUTURE_HORIZON = dt.timedelta(days=366)
+_HORIZON: list[Any] = [0.0, dt.date.min]  # [monotonic time to refresh at, latest acceptable date]
+
+
+def _latest_date() -> dt.date:
+    """Today + FUTURE_HORIZON, refreshed once a minute (date.today() per decision costs ~10% of it)."""
+    now = time.monotonic()
+    if now >= _HORIZON[0]:
+        _HORIZON[0], _HORIZON[1] = now + 60.0, dt.date.today() + FUTURE_HORIZON
+    return _HORIZON[1]
 
 
 def check_application(policy: Policy, application: Application) -> tuple[str | None, str | None]:
     """Refuse what the law cannot answer; return the canonical (visa_class, applicant_group)."""
-    policy.check_in_force(application.application_date)
-    limit = dt.date.today() + FUTURE_HORIZON
-    if application.application_date > limit:
+    day = application.application_date
+    window = policy.in_force
+    if window is not None and (day < window.from_ or (window.to is not None and day >= window.to)):
+        policy.check_in_force(day)
+    limit = _HORIZON[1] if time.monotonic() < _HORIZON[0] else _latest_date()
+    if day > limit:
         raise InputError(
             f"{application.application_date.isoformat()} is more than a year ahead; the law as data is "
             f"today's and is not projected past {limit.isoformat()}",
             location="application_date",
         )
+    if application.visa_class is None and application.applicant_group is None:
+        return None, None
     voc = policy.vocabulary
     visa_class = voc.visa_class(application.visa_class)
     group = voc.applicant_group(application.applicant_group)
@@ -150,6 +165,21 @@ def _scoped_applies(s: Scoped, exempt: frozenset[str]) -> bool:
     sets_outcome = s.outcome != "proceed"
     sets_quota = s.quota is not None
     return (sets_outcome and "outcome" not in exempt) or (sets_quota and "quota" not in exempt)
+
+
+_DECISION_FIELDS = frozenset(Decision.model_fields)
+
+
+def _decision(**values: Any) -> Decision:
+    """A Decision from values the engine built itself (no validation), as `model_construct` does but
+    without its per-field default handling, which cost a third of a warm `decide`. Every field is given;
+    `tests/policy/test_decision_construction.py` holds it equal to `model_construct`."""
+    d = Decision.__new__(Decision)
+    object.__setattr__(d, "__dict__", values)
+    object.__setattr__(d, "__pydantic_fields_set__", set(_DECISION_FIELDS))
+    object.__setattr__(d, "__pydantic_extra__", None)
+    object.__setattr__(d, "__pydantic_private__", None)
+    return d
 
 
 def _policy_ref(table: MeasuresTable) -> PolicyRef:
@@ -236,8 +266,8 @@ def decide(
         due = None if days is None else max(date + days * _ONE_DAY, earliest)
     else:
         earliest = due = None
-    return Decision.model_construct(
-        decision_id=uuid.uuid4().hex,
+    return _decision(
+        decision_id=os.urandom(16).hex(),
         application_id=application.application_id,
         outcome=outcome,
         fee=fee,
