@@ -96,11 +96,9 @@ def _measures_in_force(j: str, iso3: str, as_of: dt.date) -> dict[str, Any]:
 
 def _levers_and_changes(j: str, iso3: str, day: dt.date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Every lever touching the nationality on the day, and the law's dated changes naming the country."""
-    try:
-        from visalever.policy.changes import all_changes
-        from visalever.policy.in_force import measures_for
-    except ImportError:  # a law engine without the law desk: the brief still has the acts above
-        return [], []
+    from visalever.policy.changes import all_changes
+    from visalever.policy.in_force import measures_for
+
     levers = [lv.as_dict() for lv in measures_for(iso3, day, j)]
     changes = [c.as_dict() for c in all_changes(j) if c.iso3 == iso3 and c.date <= day]
     return levers, changes

@@ -94,10 +94,8 @@ def _acts(jurisdiction: str) -> list[Any]:
 def _every_designation(jurisdiction: str, fallback: Any) -> list[Any]:
     """Every designation in every designations file of the regime (e.g. also travel bans on other
     grounds): a country under any of them in the window is no clean comparison."""
-    try:
-        from visalever.policy.in_force import designation_files, load_designation_file
-    except ImportError:  # an older law engine: the packaged file only
-        return list(fallback(jurisdiction))
+    from visalever.policy.in_force import designation_files, load_designation_file
+
     out: dict[str, Any] = {}
     for path in designation_files(jurisdiction):
         for d in load_designation_file(path):
