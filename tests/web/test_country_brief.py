@@ -1,7 +1,10 @@
 """The country brief page in a real browser: served by `visalever serve`, opened in Debian's Chromium,
-with no console error and no request to any other host (the page has no script and inline SVG charts)."""
+with no console error, no request to any other host (the page has no script and inline SVG charts) and no
+serious or critical accessibility violation (axe-core)."""
 
 from __future__ import annotations
+
+from tests.conftest import missing
 
 
 def test_brief_page_opens_clean_and_offline(page, server, screenshot) -> None:  # noqa: ANN001
@@ -25,4 +28,12 @@ def test_brief_page_opens_clean_and_offline(page, server, screenshot) -> None:  
     assert "MODELLED" in text and "ASSUMPTION" in text
     assert page.locator("svg[role=img]").count() >= 1
     assert page.locator("a[href^='/v1/briefs/COD']").count() == 1  # the JSON twin
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        missing("axe-playwright-python")
+    found = Axe().run(page, options={"resultTypes": ["violations"]}).response["violations"]
+    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in found
+               if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
     screenshot(page, "country-brief-COD")
