@@ -216,6 +216,7 @@ def latest_assessment(jurisdiction: str, as_of: dt.date) -> tuple[str | None, li
     Periods are tried newest first, one at a time, so that only the period used is computed.
     """
     from visalever import snapshot
+    from visalever.appraise.cache import cached
     from visalever.assess import assess_periods, load_config
     from visalever.assess.inputs import periods_with_data
     from visalever.assess.periods import available_on, parse_period
@@ -225,9 +226,13 @@ def latest_assessment(jurisdiction: str, as_of: dt.date) -> tuple[str | None, li
     for p in reversed(periods_with_data(obs, cfg, "annual")):
         if available_on(p, cfg.publication_lag_days) > as_of:
             continue
-        res = assess_periods(jurisdiction, [p], observations=obs, config=cfg)[str(parse_period(p))]
+        key = str(parse_period(p))
+        res = cached(
+            ("assessment", jurisdiction, key),
+            lambda key=key: assess_periods(jurisdiction, [key], observations=obs, config=cfg)[key],
+        )
         if any(a.score is not None for a in res):
-            return str(parse_period(p)), res
+            return key, res
     return None, []
 
 
