@@ -51,7 +51,7 @@ def test_bad_period_exits_2() -> None:
 
 
 def test_api_returns_the_cli_document(doc_2023: dict) -> None:
-    from visalever.assess.api import router
+    from visalever.service.routes_assess import router
 
     api = FastAPI()
     api.include_router(router)
@@ -74,3 +74,4 @@ def test_backtest_section_is_regenerated_in_place(tmp_path: Path) -> None:
     assert text.count("<!-- backtest:uk:begin -->") == 1
     for iso3 in ("AGO", "NAM", "COD"):
         assert f"**{iso3}**" in text
+

@@ -87,3 +87,68 @@ def test_bad_idempotency_key_and_designation(sqlite_service: Service) -> None:
         assert r.status_code == 422 and "iso3" in r.json()["error"]
         r = c.post("/v1/designations", content=b"{nope", headers={"Content-Type": "application/json"})
         assert r.status_code == 422 and r.json()["error"].startswith("body")
+
+
+AS_OF_ROUTES = ["/v1/agreements", "/v1/designations", "/v1/countries/AGO", "/v1/policies/uk-statutory"]
+
+
+@pytest.mark.parametrize("path", AS_OF_ROUTES)
+@pytest.mark.parametrize("value", ["0", "1700000000", "2026-1-5", "20260105", "", "9999-12-31"])
+def test_as_of_must_be_a_date(sqlite_service: Service, path: str, value: str) -> None:
+    """`as_of=0` used to be read as 1970-01-01 (issue 17, defect 7)."""
+    with sqlite_service.client() as c:
+        r = c.get(path, params={"as_of": value, "due_for_review": "true"} if "designations" in path
+                  else {"as_of": value})
+    assert r.status_code == 422, (path, value, r.status_code)
+    assert "as_of" in r.json()["error"].split(":")[0], r.json()
+    with sqlite_service.client() as c:
+        assert c.get(path, params={"as_of": "2026-01-05"}).status_code == 200
+
+
+BAD_LINKS = ["javascript:alert(document.cookie)", "JavaScript:alert(1)", " javascript:alert(1)",
+             "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "file:///etc/passwd",
+             "//evil.example/x", "https://", "www.gov.uk/page", "http://exa mple.com\nx"]
+
+
+@pytest.mark.parametrize("url", BAD_LINKS)
+def test_designation_links_must_be_http(sqlite_service: Service, url: str) -> None:
+    """Links in designations are rendered by the dashboard: only http(s) (issue 17, defect 5)."""
+    before = _count(sqlite_service)
+    good_source = {"title": "t", "url": "https://www.gov.uk/"}
+    with sqlite_service.client("policy_admin") as c:
+        r = c.post("/v1/designations", json={**DESIGNATION, "id": "link-1",
+                                             "sources": [good_source, {"title": "t", "url": url}]})
+        assert r.status_code == 422 and r.json()["error"].startswith("sources.1.url"), r.text
+        r = c.post("/v1/designations", json={**DESIGNATION, "id": "link-2",
+                                             "legal_reference": {"title": "t", "url": url}})
+        assert r.status_code == 422 and r.json()["error"].startswith("legal_reference.url"), r.text
+    assert _count(sqlite_service) == before
+
+
+def test_designation_links_checked_on_amend(sqlite_service: Service) -> None:
+    with sqlite_service.client("policy_admin") as c:
+        r = c.post("/v1/designations", json={**DESIGNATION, "id": "link-ok",
+                                             "sources": [{"title": "t", "url": "http://example.org/a"}]})
+        assert r.status_code == 201, r.text
+        r = c.patch("/v1/designations/link-ok", json={"sources": [{"title": "t", "url": "javascript:x()"}]})
+        assert r.status_code == 422 and r.json()["error"].startswith("sources.0.url"), r.text
+        r = c.patch("/v1/designations/link-ok", json={"legal_reference": {"title": "t", "url": "data:,x"}})
+        assert r.status_code == 422 and r.json()["error"].startswith("legal_reference.url"), r.text
+    stored = {d["id"]: d for d in sqlite_service.client().get("/v1/designations").json()}
+    assert stored["link-ok"]["sources"][0]["url"] == "http://example.org/a"
+
+
+def test_error_statuses_are_in_the_openapi_document(sqlite_service: Service) -> None:
+    spec = sqlite_service.client().get("/openapi.json").json()["paths"]
+    for path in ("/v1/agreements", "/v1/designations", "/v1/countries/{iso3}", "/v1/policies/{policy_id}"):
+        assert "422" in spec[path]["get"]["responses"], path
+    for path, method, codes in [("/v1/decisions", "post", "400 401 403 409 413 422 503"),
+                                ("/v1/quotas", "post", "400 401 403 409 413 422 503"),
+                                ("/v1/designations", "post", "400 401 403 409 413 422 503"),
+                                ("/v1/designations/{designation_id}", "patch", "400 401 403 404 409 413 422"),
+                                ("/v1/quotas/{quota_id}", "get", "401 403 404"),
+                                ("/v1/simulations", "post", "401 403 413 422"),
+                                ("/v1/reforms", "post", "401 403 413 422")]:
+        documented = spec[path][method]["responses"]
+        for code in codes.split():
+            assert code in documented, (method, path, code)

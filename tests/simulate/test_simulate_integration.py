@@ -1,13 +1,13 @@
-"""End to end on the bundled snapshot and the packaged UK policies: CLI, reform files, API jobs.
+"""End to end on the bundled snapshot and the packaged UK policies: CLI and reform files (the HTTP
+API is tested with the service, in tests/service/test_simulations.py).
 
-No mocks: the real snapshot, the real policy engine, the real FastAPI router. Assertions are identities
-the output must satisfy (baseline = published national totals, labels carried), not stored numbers.
+No mocks: the real snapshot, the real policy engine. Assertions are identities the output must
+satisfy (baseline = published national totals, labels carried), not stored numbers.
 """
 
 from __future__ import annotations
 
 import json
-import time
 
 import polars as pl
 import pytest
@@ -109,33 +109,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path) -> None:
     assert res.exit_code == 2 and "--as-of" in res.output
 
 
-def test_api_job_returns_id_progress_and_result() -> None:
-    from fastapi import FastAPI
-    from fastapi.testclient import TestClient
-
-    from visalever.simulate.api import router
-
-    api = FastAPI()
-    api.include_router(router)
-    client = TestClient(api)
-    r = client.post("/v1/simulations", json={"policy": "uk-transactional-2025", "draws": 20})
-    assert r.status_code in (201, 202)
-    job = r.json()
-    assert job["id"] and r.headers["location"].endswith(job["id"])
-    deadline = time.monotonic() + 120
-    while job["status"] in ("queued", "running") and time.monotonic() < deadline:
-        time.sleep(0.2)
-        job = client.get(f"/v1/simulations/{job['id']}").json()
-        assert 0.0 <= job["progress"] <= 1.0
-    assert job["status"] == "done", job.get("error")
-    assert job["progress"] == 1.0
-    assert set(job["result"]["totals"]["visas_not_issued"]) == {"p5", "p50", "p95"}
-    assert client.get("/v1/simulations/nope").status_code == 404
-    assert client.post("/v1/simulations", json={"policy": "x", "draws": 0}).status_code == 422
-    unknown = client.post("/v1/simulations", json={"policy": "no-such-policy"})
-    assert unknown.status_code == 422 and "no-such-policy" in unknown.json()["detail"]
-    not_yaml = client.post("/v1/simulations", json={"policy": "/etc/passwd"})
-    assert not_yaml.status_code == 422 and ".yaml" in not_yaml.json()["detail"]
+# The HTTP API (POST /v1/simulations) is tested with the service: tests/service/test_simulations.py
 
 
 def test_own_behaviour_file_is_used(tmp_path) -> None:

@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int, typer.Option("--limit", min=0, help="Rows in the table (0 = all).")] = 40,
     ) -> None:
         """Assess cooperation on returns per nationality (analyst construction), sorted by score."""
-        from visalever.assess.api import assessment_document
+        from visalever.assess.document import assessment_document
 
         doc = assessment_document(jurisdiction, period, sensitivity, seed)
         if fmt is Format.json:

@@ -1,4 +1,4 @@
-"""CLI for the decision service: `serve`, `token create`, `audit keygen`, `audit verify`.
+"""CLI for the decision service: `serve`, `audit keygen`, `audit verify` (tokens: commands/tokens.py).
 
 Every command that opens a database applies pending migrations first, so a fresh path just works.
 """
@@ -11,7 +11,6 @@ from visalever.commands._common import emit_json, fail, user_errors
 
 DB_HELP = "Database URL: sqlite:///PATH (default var/visalever.db) or postgresql+psycopg://USER@HOST/DB"
 
-token_app = typer.Typer(help="Bearer tokens for the HTTP API (only a hash is stored).", no_args_is_help=True)
 audit_app = typer.Typer(help="The keyed, hash-chained audit log.", no_args_is_help=True)
 KEY_FILE_HELP = ("File with the audit key (64 hex digits, from `visalever audit keygen`), kept OUTSIDE the "
                  "database; entries are then HMAC-SHA256 keyed. Environment: VISALEVER_AUDIT_KEY_FILE (or "
@@ -95,26 +94,6 @@ def serve(
                 timeout_graceful_shutdown=graceful_timeout or None)
 
 
-@token_app.command("create")
-@user_errors
-def token_create(
-    role: str = typer.Option(..., "--role", help="viewer, caseworker, analyst, policy_admin or auditor."),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
-    label: str = typer.Option(None, "--label", help="A note on who holds the token."),
-) -> None:
-    """Create a token and print it alone on stdout, once (only its hash is stored)."""
-    from visalever.service.db import open_database
-    from visalever.service.tokens import ROLES, create_token
-
-    if role not in ROLES:
-        fail(f"--role: unknown role {role!r}; expected one of {', '.join(ROLES)}")
-    engine = open_database(db)
-    try:
-        typer.echo(create_token(engine, role, label))
-    finally:
-        engine.dispose()
-
-
 @audit_app.command("keygen")
 @user_errors
 def audit_keygen(
@@ -170,7 +149,6 @@ def audit_verify(
 
 
 def register(app: typer.Typer) -> None:
-    """Add `serve`, `token` and `audit` to the root CLI."""
+    """Add `serve` and `audit` to the root CLI."""
     app.command("serve")(serve)
-    app.add_typer(token_app, name="token")
     app.add_typer(audit_app, name="audit")

@@ -1,47 +1,32 @@
 """The FastAPI application: `create_app(db_url, policy_id)` wires the database, the policy engine,
-tokens, the routers of this package and those of other modules (assessments, simulations, the
-dashboard) when they are installed.
+tokens, the HTTP routers (all in `visalever.service`: reads, writes, assessments, simulations,
+reforms, analysis) and the dashboard's pages.
+
+Every route declares one permission (`visalever.service.auth`: `public` or `require(...)`); the
+routers of public pages get `public` where they are included here, and
+`tests/service/test_route_permissions.py` walks the whole route table to hold every route to it.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import Depends, FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from visalever.service import designations
+from visalever.service.auth import PERMISSIONS, PUBLIC, declared_permission, iter_routes, public
 from visalever.service.db import open_database
 from visalever.service.docs_page import DOCS_HTML
 from visalever.service.fastpath import DecisionFastPath
 from visalever.service.http import BodyLimitMiddleware, install_error_handlers
-from visalever.service.tokens import TokenCache
+from visalever.service.runtime import PolicyRuntime
+from visalever.service.tokens import TokenStore
 
 log = logging.getLogger("visalever.service")
 DEFAULT_POLICY = "uk-statutory"
-
-# Routers owned by other modules, included when the module exists: (module, attribute).
-OPTIONAL_ROUTERS = (
-    ("visalever.assess.api", "router"),
-    ("visalever.simulate.api", "router"),
-    ("visalever.service.routes_analysis", "router"),
-)
-# The dashboard mounts itself (static files, templates) through `mount(app)` at "/".
-OPTIONAL_MOUNTS = (("visalever.web.app", "mount"),)
-
-
-def _optional(module: str, attr: str) -> Any:
-    """`module.attr` if the module exists; a module that exists but fails to import is a real error."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as err:
-        if err.name and (module == err.name or module.startswith(err.name + ".")):
-            return None
-        raise
-    return getattr(mod, attr, None)
 
 
 def create_app(db_url: str | None = None, policy_id: str = DEFAULT_POLICY, *, pool_size: int = 8) -> FastAPI:
@@ -53,45 +38,53 @@ def create_app(db_url: str | None = None, policy_id: str = DEFAULT_POLICY, *, po
         summary="Returns-linked visa policy: decisions with caps, designations and a hash-chained audit log.",
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,  # served below as a route that declares its permission like every other
     )
     app.state.engine = engine
     app.state.policy_id = policy_id
-    app.state.tokens = TokenCache(engine)
-    app.state.runtime = None
+    app.state.tokens = TokenStore(engine)
+    runtime = PolicyRuntime(policy_id)
+    app.state.runtime = runtime
     app.state.runtime_error = None
-    try:
-        from visalever.service.runtime import PolicyRuntime
-
-        runtime = PolicyRuntime(policy_id)
-    except ImportError as err:  # engine not installed: reads and admin still work, decisions say 503
-        app.state.runtime_error = f"{type(err).__name__}: {err}"
-        log.warning("policy engine unavailable: %s", err)
-    else:
-        app.state.runtime = runtime
-        designations.seed(engine, runtime.packaged_designations())
+    designations.seed(engine, runtime.packaged_designations())
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(DecisionFastPath, state=app.state)  # outermost: POST /v1/decisions skips the router
     install_error_handlers(app)
 
-    from visalever.service import routes_read, routes_write
+    from visalever.service import (
+        routes_analysis,
+        routes_assess,
+        routes_law,
+        routes_ops,
+        routes_read,
+        routes_reforms,
+        routes_simulations,
+        routes_write,
+    )
+    from visalever.web import routes as web_routes
 
     app.include_router(routes_read.router)
     app.include_router(routes_write.router)
-    for module, attr in OPTIONAL_ROUTERS:
-        router = _optional(module, attr)
-        if router is not None:
-            app.include_router(router)
+    app.include_router(routes_assess.router)
+    app.include_router(routes_simulations.router)
+    app.include_router(routes_reforms.router)
+    app.include_router(routes_analysis.router, dependencies=[Depends(public)])  # public reads
+    app.include_router(routes_ops.router)  # /readyz, /metrics (public)
+    app.include_router(routes_law.router)  # /v1/countries/{iso3}/measures, /v1/changes, /changes (public)
 
     _extend_openapi(app)
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(public)])
+    async def openapi_json() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=[Depends(public)])
     async def docs() -> HTMLResponse:
         return HTMLResponse(DOCS_HTML)
 
-    for module, attr in OPTIONAL_MOUNTS:
-        mount = _optional(module, attr)
-        if mount is not None:
-            mount(app)
+    # The dashboard's pages and assets are public reads; its one write (reform upload) is served by
+    # `routes_reforms` and needs `simulations.run`.
+    app.include_router(web_routes.router, dependencies=[Depends(public)])
     return app
 
 
@@ -112,6 +105,19 @@ def _extend_openapi(app: FastAPI) -> None:
             schemas.setdefault(name, sub)
         schemas["DecisionRequest"] = extra
         components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+        for route in iter_routes(app):  # each operation says which permission (and so token) it needs
+            permission = declared_permission(route)
+            for method in getattr(route, "methods", None) or ():
+                operation = schema.get("paths", {}).get(route.path, {}).get(method.lower())
+                if operation is None or permission is None:
+                    continue
+                operation["x-permission"] = permission
+                if permission != PUBLIC:
+                    operation["security"] = [{"bearer": []}]
+                    roles = ", ".join(sorted(PERMISSIONS[permission]))
+                    note = f"Needs a bearer token with `{permission}` (roles: {roles})."
+                    text = (operation.get("description") or "").rstrip()
+                    operation["description"] = f"{text}\n\n{note}" if text else note
         app.openapi_schema = schema
         return schema
 

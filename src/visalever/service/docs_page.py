@@ -22,7 +22,9 @@ label{display:block;margin-top:.4rem} button{margin-top:.5rem}
 <h1>visalever HTTP API</h1>
 <p>Machine-readable schema: <a href="/openapi.json">/openapi.json</a>. Public reads need no token;
 decisions need a <code>caseworker</code> token, quotas and designations <code>policy_admin</code>,
-audit <code>auditor</code> (<code>visalever token create --role ROLE</code>).</p>
+audit <code>auditor</code>, simulations and reform uploads <code>analyst</code> or <code>policy_admin</code>
+(each operation names its permission). Tokens: <code>visalever token create --role ROLE [--expires 90d]</code>,
+<code>visalever token list</code>, <code>visalever token revoke ID</code>.</p>
 <label>Bearer token (kept in this page only) <input id="token" type="password" autocomplete="off"></label>
 <main id="ops">Loading /openapi.json ...</main>
 <script>

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -30,6 +31,9 @@ tokens = Table(
     Column("role", String(20), nullable=False),
     Column("label", String(200), nullable=True),
     Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=True),  # ISO UTC; NULL never expires
+    Column("revoked_at", String(40), nullable=True),
+    Column("last_used_at", String(40), nullable=True),  # to the minute (written at most once a minute)
 )
 
 quotas = Table(
@@ -98,6 +102,22 @@ audit_log = Table(
     Column("payload", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),
+)
+
+# Reform YAML uploaded by a caller (POST /v1/reforms): validated in memory, kept here with its owner
+# (token id) and hash, named by `reform_id` in POST /v1/simulations. Never written to a file.
+reforms = Table(
+    "reforms",
+    metadata,
+    Column("reform_id", String(40), primary_key=True),
+    Column("owner", String(40), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("policy_id", String(200), nullable=False),
+    Column("extends", String(200), nullable=True),
+    Column("size", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    UniqueConstraint("owner", "sha256", name="uq_reforms_owner_sha256"),
 )
 
 # One row per counter: `audit_head` (value = last seq, text = last hash) serialises audit appends

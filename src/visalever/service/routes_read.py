@@ -1,6 +1,9 @@
 """Public read endpoints (no token): countries and dossiers, indicators, agreements, policies,
 designations. Each delegates to the module that owns the data; a module that is not installed
 answers 503 naming it rather than failing the whole app.
+
+Every route here is declared `public` by the router (see `visalever.service.auth`); dates in query
+strings are `QueryDate` (YYYY-MM-DD only, so `as_of=0` is a 422 rather than 1970-01-01).
 """
 
 from __future__ import annotations
@@ -8,18 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from visalever.errors import InputError
 from visalever.service import designations as store
+from visalever.service.auth import public
 from visalever.service.db import read_tx
 from visalever.service.errors import NotFound, Unavailable, Unprocessable
 from visalever.service.http import json_response, run_db
-from visalever.service.schemas import ErrorOut
+from visalever.service.schemas import QueryDate, error_responses
 
-router = APIRouter()
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (404, 422, 503)}
+router = APIRouter(dependencies=[Depends(public)])
+AsOf = Annotated[QueryDate | None, Query(description="YYYY-MM-DD (default today)")]
 CATEGORIES = ("visit", "study", "work", "family", "other")
 Jurisdiction = Literal["uk", "eu", "us"]
 
@@ -37,7 +41,7 @@ async def healthz() -> Response:
     return Response(content=b'{"status":"ok"}', media_type="application/json")
 
 
-@router.get("/v1/countries", responses=ERRORS, tags=["countries"])
+@router.get("/v1/countries", tags=["countries"])
 async def list_countries() -> Response:
     from visalever.countries import all_countries
 
@@ -53,12 +57,10 @@ def _iso3(iso3: str) -> str:
     return country_name(code) and code
 
 
-@router.get("/v1/countries/{iso3}", responses=ERRORS, tags=["countries"],
+@router.get("/v1/countries/{iso3}", responses=error_responses(404, 422, 503), tags=["countries"],
             summary="Country dossier: agreements, indicators, assessment, designations, measures in force")
 async def country_dossier(request: Request, iso3: str,
-                          as_of: Annotated[dt.date | None,
-                                           Query(description="YYYY-MM-DD (default today)")] = None,
-                          ) -> Response:
+                          as_of: AsOf = None) -> Response:
     from visalever.countries import country_name
 
     code = _iso3(iso3)
@@ -67,18 +69,14 @@ async def country_dossier(request: Request, iso3: str,
     jurisdiction = runtime.jurisdiction if runtime is not None else "uk"
     dossier: dict[str, Any] = {"iso3": code, "name": country_name(code), "as_of": day.isoformat(),
                                "jurisdiction": jurisdiction}
-    try:
-        from visalever.policy import load_agreements
+    from visalever import snapshot
+    from visalever.policy import load_agreements
 
-        dossier["agreements"] = [a.model_dump(mode="json") for a in load_agreements(jurisdiction)
-                                 if a.iso3 == code]
-    except ImportError:
-        dossier["agreements"] = None
+    dossier["agreements"] = [a.model_dump(mode="json") for a in load_agreements(jurisdiction)
+                             if a.iso3 == code]
     try:
-        from visalever import snapshot
-
         dossier["indicators"] = _records(snapshot.query(country=code))
-    except (ImportError, InputError):
+    except InputError:
         dossier["indicators"] = None
     dossier["assessment"] = _assessment(jurisdiction, code, day)
     engine = request.app.state.engine
@@ -95,10 +93,8 @@ async def country_dossier(request: Request, iso3: str,
 
 
 def _assessment(jurisdiction: str, iso3: str, day: dt.date) -> Any:
-    try:
-        from visalever.assess import context_for  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+    from visalever.assess import context_for
+
     try:
         return (context_for(jurisdiction, day) or {}).get(iso3)
     except InputError:
@@ -117,22 +113,20 @@ def _measures(table: Any, iso3: str) -> dict[str, Any]:
     return out
 
 
-@router.get("/v1/indicators", responses=ERRORS, tags=["data"],
+@router.get("/v1/indicators", responses=error_responses(422, 503), tags=["data"],
             summary="Observations from the snapshot (jurisdiction, iso3, period, indicator, value, unit)")
 async def indicators(jurisdiction: Jurisdiction | None = None,
                      country: Annotated[str | None, Query(max_length=3, description="ISO3 or ALL")] = None,
                      period: Annotated[str | None, Query(max_length=10)] = None,
                      indicator: Annotated[str | None, Query(max_length=100)] = None) -> Response:
-    try:
-        from visalever import snapshot
-    except ImportError as err:
-        raise Unavailable(f"indicators: the snapshot module is not available ({err})") from None
+    from visalever import snapshot
+
     return json_response(_records(snapshot.query(jurisdiction, country, period, indicator)))
 
 
-@router.get("/v1/agreements", responses=ERRORS, tags=["law"],
+@router.get("/v1/agreements", responses=error_responses(422), tags=["law"],
             summary="Returns arrangements in force on a date")
-async def agreements(jurisdiction: Jurisdiction = "uk", as_of: dt.date | None = None) -> Response:
+async def agreements(jurisdiction: Jurisdiction = "uk", as_of: AsOf = None) -> Response:
     from visalever.policy import agreements_in_force
 
     try:
@@ -142,15 +136,15 @@ async def agreements(jurisdiction: Jurisdiction = "uk", as_of: dt.date | None = 
     return json_response([a.model_dump(mode="json") for a in rows])
 
 
-@router.get("/v1/policies", responses=ERRORS, tags=["law"])
+@router.get("/v1/policies", tags=["law"])
 async def policies() -> Response:
     from visalever.policy import list_policies
 
     return json_response(list_policies())
 
 
-@router.get("/v1/policies/{policy_id}", responses=ERRORS, tags=["law"])
-async def policy(policy_id: str, as_of: dt.date | None = None) -> Response:
+@router.get("/v1/policies/{policy_id}", responses=error_responses(404, 422), tags=["law"])
+async def policy(policy_id: str, as_of: AsOf = None) -> Response:
     from visalever.policy import list_policies, load_policy
 
     if policy_id not in {p["id"] for p in list_policies()}:
@@ -166,11 +160,11 @@ async def policy(policy_id: str, as_of: dt.date | None = None) -> Response:
     return json_response(out)
 
 
-@router.get("/v1/designations", responses=ERRORS, tags=["designations"],
+@router.get("/v1/designations", responses=error_responses(422, 503), tags=["designations"],
             summary="Designations stored in the service (the ones decisions apply)")
 async def list_designations(request: Request,
                             due_for_review: bool = False,
-                            as_of: dt.date | None = None,
+                            as_of: AsOf = None,
                             iso3: Annotated[str | None, Query(max_length=3)] = None) -> Response:
     engine = request.app.state.engine
 
@@ -188,17 +182,28 @@ async def list_designations(request: Request,
 
 
 def _due(body: dict[str, Any], day: dt.date) -> bool:
-    """In force on `day` and its review date has come (the engine's rule when it provides one)."""
+    """In force on `day` and its review date has come (the engine's rule, `due_for_review`)."""
+    from visalever.policy import due_for_review
+    from visalever.policy.models import Designation
+
+    return bool(due_for_review([Designation.model_validate(body)], day))
+
+
+@router.get("/v1/revisions", responses=error_responses(422, 503), tags=["data"],
+            summary="Figures a newer release changed: old and new value, difference, both releases")
+async def revisions(jurisdiction: Jurisdiction | None = None,
+                    country: Annotated[str | None, Query(max_length=3, description="ISO3 or ALL")] = None,
+                    period: Annotated[str | None, Query(max_length=10)] = None,
+                    indicator: Annotated[str | None,
+                                         Query(max_length=100, description="id or 'prefix.'")] = None,
+                    ) -> Response:
+    """Same rows as `visalever data revisions --format json` (owned by `visalever.snapshot`)."""
     try:
-        from visalever.policy import due_for_review
-        from visalever.policy.models import Designation
-    except ImportError:
-        due_for_review = None
-    if due_for_review is not None:
-        try:
-            return bool(due_for_review([Designation.model_validate(body)], day))
-        except TypeError:
-            pass
-    start, end, review = body.get("start"), body.get("end"), body.get("review_due")
-    in_force = start is not None and start <= day.isoformat() and (end is None or day.isoformat() < end)
-    return bool(in_force and review is not None and review <= day.isoformat())
+        from visalever import snapshot
+    except ImportError as err:
+        raise Unavailable(f"revisions: the snapshot module is not available ({err})") from None
+    try:
+        rows = snapshot.revisions(jurisdiction, country, period, indicator)
+    except InputError as err:
+        raise Unavailable(f"revisions: {err}") from None
+    return json_response(_records(rows))

@@ -11,15 +11,12 @@ Mounted by the service's `create_app(...)` with `app.include_router(visalever.we
 
 from __future__ import annotations
 
-import hashlib
 import re
-import tempfile
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-import yaml
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
@@ -54,7 +51,6 @@ _MEDIA_TYPES = {
     ".svg": "image/svg+xml",
     "": "text/plain; charset=utf-8",
 }
-MAX_REFORM_BYTES = 256 * 1024
 _ISO3 = re.compile(r"^[A-Za-z]{3}$")
 
 router = APIRouter(include_in_schema=False)
@@ -150,46 +146,6 @@ def scenarios(request: Request) -> HTMLResponse:
         twins=[("Policies", "/v1/policies")],
         script="scenarios.js",
     )
-
-
-@router.post("/scenarios/reform-files")
-async def upload_reform(request: Request) -> dict[str, str]:
-    """Keep an uploaded reform YAML so POST /v1/simulations can name it as `policy` (a file path).
-
-    The simulation API takes a policy id or a path to a reform file; a browser can only send the text,
-    so the text is stored content-addressed (same text, same path) in a private temp folder, checked
-    with `visalever.policy.load_policy` first so a bad file is refused here with its one-line error.
-    """
-    body = await request.body()
-    if len(body) > MAX_REFORM_BYTES:
-        raise HTTPException(status_code=413, detail=f"reform file: larger than {MAX_REFORM_BYTES} bytes")
-    try:
-        text = body.decode("utf-8")
-        parsed = yaml.safe_load(text)
-    except (UnicodeDecodeError, yaml.YAMLError) as err:
-        reason = " ".join(str(err).split())
-        raise HTTPException(status_code=422, detail=f"reform file: not valid UTF-8 YAML ({reason})") from None
-    if not isinstance(parsed, dict):
-        raise HTTPException(status_code=422, detail="reform file: expected a YAML mapping (id, extends, ...)")
-    digest = hashlib.sha256(body).hexdigest()[:32]
-    folder = Path(tempfile.gettempdir()) / "visalever-web-reforms"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    target = folder / f"reform-{digest}.yaml"
-    if not target.is_file():
-        partial = target.with_suffix(".part")
-        partial.write_bytes(body)
-        partial.replace(target)
-    try:
-        from visalever.policy import load_policy
-    except ImportError:  # the law engine is a sibling module; without it the simulation will say so
-        load_policy = None
-    if load_policy is not None:
-        try:
-            load_policy(str(target))
-        except Exception as err:  # noqa: BLE001 - any load failure is the user's file, reported in one line
-            reason = " ".join(str(err).split())
-            raise HTTPException(status_code=422, detail=f"reform file: {reason}") from None
-    return {"path": str(target)}
 
 
 @router.get("/designations", response_class=HTMLResponse)

@@ -7,40 +7,30 @@ Errors are one-line messages: an unknown jurisdiction or a period without data a
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
+from visalever.assess.document import assessment_document
 from visalever.errors import InputError
+from visalever.service.auth import public
+from visalever.service.schemas import error_responses
 
-router = APIRouter()
-
-
-def assessment_document(
-    jurisdiction: str, period: str, sensitivity: int = 0, seed: int = 0
-) -> dict[str, Any]:
-    """Run the assessment and wrap it with the method's metadata (shared with the CLI)."""
-    from visalever.assess.config import load_config
-    from visalever.assess.engine import assess, payload
-    from visalever.assess.periods import parse_period
-
-    cfg = load_config(jurisdiction)
-    key = str(parse_period(period))
-    results = assess(jurisdiction, key, config=cfg, sensitivity=sensitivity, seed=seed)
-    return payload(jurisdiction, key, results, cfg)
+router = APIRouter(dependencies=[Depends(public)])
 
 
 @router.get(
     "/v1/assessments",
     tags=["assessments"],
+    responses=error_responses(404, 422),
     summary="Cooperation assessment per nationality for one period (analyst construction, not official)",
 )
 async def list_assessments(
-    jurisdiction: str = Query(..., pattern=r"^[a-z]{2,8}$", description="uk, eu or us"),
-    period: str = Query(..., description="2023, 2023Q4 or FY2018"),
-    sensitivity: int = Query(0, ge=0, le=500, description="perturbed re-scorings per country"),
-    seed: int = Query(0, ge=0),
+    jurisdiction: Annotated[str, Query(pattern=r"^[a-z]{2,8}$", description="uk, eu or us")],
+    period: Annotated[str, Query(max_length=20, description="2023, 2023Q4 or FY2018")],
+    sensitivity: Annotated[int, Query(ge=0, le=500, description="perturbed re-scorings per country")] = 0,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
 ) -> JSONResponse:
     try:
         doc = await asyncio.to_thread(assessment_document, jurisdiction, period, sensitivity, seed)
