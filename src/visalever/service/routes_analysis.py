@@ -11,17 +11,21 @@ import asyncio
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
 from visalever.errors import InputError
+from visalever.service.auth import public
 from visalever.service.errors import NotFound, Unprocessable
 from visalever.service.http import json_response
-from visalever.service.schemas import ErrorOut
+from visalever.service.schemas import QueryDate, error_responses
 
-router = APIRouter()
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (404, 422)}
+# Every route here is a public read of published figures and regime files (see visalever.service.auth).
+router = APIRouter(dependencies=[Depends(public)])
+ERRORS = error_responses(422)
+ERRORS_404 = error_responses(404, 422)
 Jurisdiction = Literal["uk", "eu", "us"]
+AsOf = Annotated[QueryDate | None, Query(description="YYYY-MM-DD (default today)")]
 
 
 @router.get(
@@ -102,14 +106,14 @@ def _brief(iso3: str, jurisdiction: str, as_of: dt.date | None) -> dict[str, Any
 
 @router.get(
     "/v1/briefs/{iso3}",
-    responses=ERRORS,
+    responses=ERRORS_404,
     tags=["analysis"],
     summary="Country brief as JSON: agreements, acts, evidence, past acts, options, package, sources",
 )
 async def brief_json(
     iso3: str,
     jurisdiction: Annotated[Jurisdiction, Query()] = "uk",
-    as_of: Annotated[dt.date | None, Query(description="YYYY-MM-DD (default today)")] = None,
+    as_of: AsOf = None,
 ) -> Response:
     try:
         doc = await asyncio.to_thread(_brief, iso3, jurisdiction, as_of)
@@ -124,7 +128,7 @@ async def brief_json(
 async def brief_page(
     iso3: str,
     jurisdiction: Annotated[Jurisdiction, Query()] = "uk",
-    as_of: Annotated[dt.date | None, Query()] = None,
+    as_of: AsOf = None,
 ) -> Response:
     """The brief as a dashboard page: server-rendered, inline SVG charts, no script, the dashboard's CSP."""
     from visalever.brief import to_html
