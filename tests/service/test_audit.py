@@ -255,3 +255,18 @@ def test_unkeyed_verification_says_so(sqlite_source: Source) -> None:
                    env={"VISALEVER_AUDIT_CHECKPOINTS": ""})
     assert done.returncode == 0 and "keyed (HMAC-SHA256)" in done.stdout
     assert "no checkpoint file given" in done.stderr
+
+
+def test_last_checkpoint_written_at_shutdown(tmp_path: Path) -> None:
+    """With a long interval, the head committed last is checkpointed when the server stops."""
+    key_file, marks = tmp_path / "k", tmp_path / "marks.log"
+    audit.write_new_key(key_file)
+    db_url = f"sqlite:///{tmp_path / 'stop.db'}"
+    tokens = tokens_for(db_url)
+    env = {**_serve_env(key_file, marks), "VISALEVER_AUDIT_CHECKPOINT_INTERVAL": "3600"}
+    with ServeProcess(db_url, extra_env=env) as server:
+        with Service(server, db_url, tokens).client("caseworker") as c:
+            for i in range(3):
+                assert c.post("/v1/decisions", json=application(f"stop-{i}")).status_code == 200
+    head = run_sql(db_url, "SELECT value FROM counters WHERE name = 'audit_head'")[0][0]
+    assert max(audit.read_checkpoints(marks, audit.read_key(key_file))) == head

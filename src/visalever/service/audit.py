@@ -243,6 +243,12 @@ class Checkpointer:
 _CHECKPOINTER: Checkpointer | None = None
 
 
+def flush_checkpoints() -> None:
+    """Write the newest committed head now (at shutdown), if checkpoints are configured."""
+    if _CHECKPOINTER is not None:
+        _CHECKPOINTER.flush()
+
+
 def _after_commit(tx: Tx) -> None:
     """Hook run by `db` after each COMMIT of a transaction that appended to the chain."""
     if _SETTINGS is None:

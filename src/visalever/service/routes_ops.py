@@ -9,17 +9,28 @@ reveal no records, only whether the service can answer and how much it has decid
 from __future__ import annotations
 
 import functools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from visalever.service import metrics
+from visalever.service import audit, metrics
 from visalever.service.auth import public
 from visalever.service.db import read_tx
 from visalever.service.http import RETRY_AFTER_S, error_parts, error_response, json_response, run_db
 
-router = APIRouter(dependencies=[Depends(public)])
+
+@asynccontextmanager
+async def _lifespan(_app: Any) -> AsyncIterator[None]:
+    """At shutdown (after the requests in flight were answered) write the last audit checkpoint:
+    uvicorn re-raises SIGTERM once it has drained, so exit handlers would not run."""
+    yield
+    audit.flush_checkpoints()
+
+
+router = APIRouter(dependencies=[Depends(public)], lifespan=_lifespan)
 
 NOT_READY = {503: {"description": "The database is unreachable or its schema is not the current one "
                                   "(`{\"error\": ...}`, with Retry-After)"}}
