@@ -121,7 +121,10 @@ def main() -> int:
     t_replay, replayed = best_of(lambda: law.replay(frame, pol, as_of), args.repeat)
 
     sample = frame.sample(n=min(args.sample, frame.height), seed=args.seed)
-    apps = [law.Application(**{**row, "application_id": str(row["application_id"])})
+    # replay here applies the law of --as-of to every record (the simulator's scenario); decide follows
+    # each application's own date, so the sample is dated --as-of for the comparison
+    apps = [law.Application(**{**row, "application_id": str(row["application_id"]),
+                                "application_date": as_of})
             for row in sample.iter_rows(named=True)]
     law.decide(apps[0], pol, as_of)  # warm
     t0 = time.perf_counter()

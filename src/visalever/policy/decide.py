@@ -148,14 +148,21 @@ def _variant(table: MeasuresTable, row: Row, exemptions: tuple[str, ...]) -> tup
                 )
     scoped = tuple(s for s in row.scoped if _scoped_applies(s, fields))
     unknown = [Unknown.model_construct(field=f, reason=r) for f, r in row.unknown]
-    out = (
-        values,
-        reasons,
-        scoped,
-        _money(values["fee_amount"], values["fee_currency"]),
-        _money(values["surcharge_amount"], values["surcharge_currency"]),
-        unknown,
-    )
+    if row.final:  # own nationals, or no visa needed: no fee, date, permission or quota applies
+        values.update(
+            multiple_entry_allowed=None, priority_allowed=None, quota=None, processing_days=None,
+            priority_processing_days=None,
+        )
+        out = (values, reasons, (), None, None, [])
+    else:
+        out = (
+            values,
+            reasons,
+            scoped,
+            _money(values["fee_amount"], values["fee_currency"]),
+            _money(values["surcharge_amount"], values["surcharge_currency"]),
+            unknown,
+        )
     table._variants[key] = out
     return out
 

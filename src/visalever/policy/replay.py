@@ -235,8 +235,17 @@ def _replay_at(
             if column.null_count() < column.len():
                 cols[f"__imm_{f}"] = column
                 immune_fields.append(f)
+    has_class_col = "visa_class" in frame.columns
+    has_group_col = "applicant_group" in frame.columns
+    if slots:
+        cols["__sev"] = measures.get_column("sev")
+        if has_ex:
+            cols["__b_sev"] = measures.get_column("base_sev")
     for i in range(slots):
-        for part in ("outcome", "visa_classes", "groups", "quota"):
+        parts = ["sev", "has_classes", "has_groups", "quota"]
+        parts += ["visa_classes"] if has_class_col else []
+        parts += ["groups"] if has_group_col else []
+        for part in parts:
             cols[f"__s{i}_{part}"] = measures.get_column(f"scoped{i}_{part}")
     exprs = []
     for name, s in cols.items():
@@ -264,37 +273,42 @@ def _replay_at(
             if has_ex:
                 vals[c] = pl.when(exempt[f]).then(pl.col(f"__b_{c}")).otherwise(pl.col(f"__m_{c}"))
 
-    sev = {k: v for k, v in OUTCOME_SEVERITY.items()}
-    visa_class = pl.col("visa_class") if "visa_class" in frame.columns else pl.lit(None, dtype=pl.String)
-    group = pl.col("applicant_group") if "applicant_group" in frame.columns else pl.lit(None, dtype=pl.String)
+    visa_class = pl.col("visa_class") if has_class_col else pl.lit(None, dtype=pl.String)
+    group = pl.col("applicant_group") if has_group_col else pl.lit(None, dtype=pl.String)
     outcome = vals["outcome"]
     quota = vals["quota"]
     if slots:
-        base_sev = vals["outcome"].replace_strict(sev, default=0, return_dtype=pl.Int8)
+        # Severities are integers precomputed per table row: no string work over millions of records.
+        base_sev = pl.col("__sev")
+        if has_ex:
+            base_sev = pl.when(exempt["outcome"]).then(pl.col("__b_sev")).otherwise(base_sev)
         needs = pl.lit(False)
+        raised = pl.lit(False)
         best_sev = base_sev
-        best = vals["outcome"]
         for i in range(slots):
-            s_out, s_cls, s_grp, s_q = (
-                pl.col(f"__s{i}_{p}") for p in ("outcome", "visa_classes", "groups", "quota")
+            s_sev, s_has_cls, s_has_grp, s_q = (
+                pl.col(f"__s{i}_{p}") for p in ("sev", "has_classes", "has_groups", "quota")
             )
-            s_sev = s_out.replace_strict(sev, default=0, return_dtype=pl.Int8)
-            live = s_out.is_not_null() & (
-                ((s_sev > 0) & ~exempt["outcome"]) | (s_q.is_not_null() & ~exempt["quota"])
-            )
-            lacking = (s_cls.is_not_null() & visa_class.is_null()) | (s_grp.is_not_null() & group.is_null())
+            live = ((s_sev > 0) & ~exempt["outcome"]) | (s_q.is_not_null() & ~exempt["quota"])
+            lacking = (s_has_cls & visa_class.is_null()) | (s_has_grp & group.is_null())
             could = (s_sev > base_sev) | (s_q.is_not_null() & (base_sev == 0))
             needs = needs | (live & lacking & could)
-            hit = (
-                live
-                & (s_cls.is_null() | s_cls.list.contains(visa_class).fill_null(False))
-                & (s_grp.is_null() | s_grp.list.contains(group).fill_null(False))
-            )
+            hit = live & ~lacking
+            if has_class_col:
+                listed = pl.col(f"__s{i}_visa_classes").list.contains(visa_class).fill_null(False)
+                hit = hit & (~s_has_cls | listed)
+            if has_group_col:
+                hit = hit & (~s_has_grp | pl.col(f"__s{i}_groups").list.contains(group).fill_null(False))
             raise_out = hit & (s_sev > best_sev)
-            best = pl.when(raise_out).then(s_out).otherwise(best)
+            raised = raised | raise_out
             best_sev = pl.when(raise_out).then(s_sev).otherwise(best_sev)
             quota = pl.when(hit & s_q.is_not_null()).then(s_q).otherwise(quota)
-        outcome = pl.when(needs).then(pl.lit("needs_information")).otherwise(best)
+        by_sev = pl.when(best_sev == OUTCOME_SEVERITY["invalid"]).then(pl.lit("invalid")).otherwise(
+            pl.lit("suspended")
+        )
+        outcome = (
+            pl.when(needs).then(pl.lit("needs_information")).when(raised).then(by_sev).otherwise(outcome)
+        )
 
     priority = (
         pl.col("priority_service").fill_null(False) if "priority_service" in frame.columns else pl.lit(False)
@@ -309,17 +323,29 @@ def _replay_at(
         .otherwise(vals["processing_days"])
     )
     due = pl.max_horizontal(date + pl.duration(days=days), earliest)
+    fee_amount, fee_currency = vals["fee_amount"], vals["fee_currency"]
+    s_amount, s_currency = vals["surcharge_amount"], vals["surcharge_currency"]
+    permissions = {"multiple_entry_allowed": vals["multiple_entry_allowed"], "priority_service_allowed":
+                   pl.col("__pa"), "quota": quota}
+    # A currency column is read together with its amount: where the amount is null (an unknown fee, no
+    # visa needed, own nationals) the currency means nothing. It stays the table's literal rather than
+    # millions of materialised strings (which cost more than the rest of the output together).
+    if measures.get_column("final").any():  # own nationals / no visa needed: nothing else applies
+        final = pl.col("__final")
+        fee_amount, s_amount = (pl.when(~final).then(e) for e in (fee_amount, s_amount))
+        permissions = {k: pl.when(~final).then(e) for k, e in permissions.items()}
+    if measures.get_column("quota").null_count() < measures.height or slots:
+        permissions["quota"] = pl.when(proceed | (pl.col("__outcome") == "needs_information")).then(
+            permissions["quota"]
+        )
     out = out.with_columns(
         outcome=pl.col("__outcome"),
-        fee_amount=vals["fee_amount"],
-        # no currency without an amount: an unknown fee is null as a whole, as in `decide`
-        fee_currency=pl.when(vals["fee_amount"].is_not_null()).then(vals["fee_currency"]),
-        surcharge_amount=vals["surcharge_amount"],
-        surcharge_currency=pl.when(vals["surcharge_amount"].is_not_null()).then(vals["surcharge_currency"]),
+        fee_amount=fee_amount,
+        fee_currency=fee_currency,
+        surcharge_amount=s_amount,
+        surcharge_currency=s_currency,
         earliest_decision_date=pl.when(proceed).then(earliest).otherwise(None),
         decision_due_by=pl.when(proceed & days.is_not_null()).then(due).otherwise(None),
-        multiple_entry_allowed=vals["multiple_entry_allowed"],
-        priority_service_allowed=pl.col("__pa"),
-        quota=pl.when(pl.col("__outcome").is_in(["proceed", "needs_information"])).then(quota),
+        **permissions,
     )
     return out.drop([c for c in out.columns if c.startswith("__")])

@@ -468,12 +468,12 @@ def resolve_rows(
             values = dict(base_vals)
             decided = _requirement_row(policy, iso3, category, as_of, values)
             if decided is not None:
-                values.update(
-                    outcome=decided[0], fee_amount=None, fee_currency=None, surcharge_amount=None,
-                    surcharge_currency=None, slowdown_days=0, processing_days=None,
-                    priority_processing_days=None, multiple_entry_allowed=None, priority_allowed=None,
-                    quota=None,
-                )
+                # The row keeps the base values underneath (so that the frame's columns stay constant
+                # where the law is, which keeps replay's gathers few); `final` tells decide and replay
+                # that no fee, date or permission applies.
+                values.update(outcome=decided[0], slowdown_days=0)
+                if values["surcharge_amount"] is None:
+                    values["surcharge_amount"] = 0.0
                 rows[(iso3, category)] = Row(
                     iso3, category, values, dict(values), [("outcome", decided[1])], tier_id, (), [],
                     final=True,
@@ -536,6 +536,8 @@ def _to_frame(table: MeasuresTable) -> pl.DataFrame:
         rec["final"] = row.final
         rec["unknown_fields"] = [f for f, _ in row.unknown]
         rec.update({f"base_{k}": row.base[k] for k in ROW_FIELDS})
+        rec["sev"] = OUTCOME_SEVERITY.get(row.values["outcome"], 0)
+        rec["base_sev"] = OUTCOME_SEVERITY.get(row.base["outcome"], 0)
         for f in FIELD_COLUMNS:
             imm = (row.immune or {}).get(f)
             rec[f"immune_{f}"] = sorted(imm) if imm else None
@@ -549,6 +551,9 @@ def _to_frame(table: MeasuresTable) -> pl.DataFrame:
                 sorted(sc.applicant_groups) if sc and sc.applicant_groups is not None else None
             )
             rec[f"scoped{i}_quota"] = sc.quota if sc else None
+            rec[f"scoped{i}_sev"] = OUTCOME_SEVERITY[sc.outcome] if sc else 0
+            rec[f"scoped{i}_has_classes"] = bool(sc and sc.visa_classes is not None)
+            rec[f"scoped{i}_has_groups"] = bool(sc and sc.applicant_groups is not None)
             cover = covering[category]
             rec[f"scoped{i}_covers_cell"] = bool(
                 sc
@@ -579,6 +584,8 @@ def _to_frame(table: MeasuresTable) -> pl.DataFrame:
                     "tier": pl.String,
                     "measure_ids": pl.List(pl.String),
                     "final": pl.Boolean,
+                    "sev": pl.Int8,
+                    "base_sev": pl.Int8,
                     "unknown_fields": pl.List(pl.String),
                     **{f"immune_{f}": pl.List(pl.String) for f in FIELD_COLUMNS},
                 }
@@ -590,6 +597,9 @@ def _to_frame(table: MeasuresTable) -> pl.DataFrame:
                 f"scoped{i}_visa_classes": pl.List(pl.String),
                 f"scoped{i}_groups": pl.List(pl.String),
                 f"scoped{i}_quota": pl.Int64,
+                f"scoped{i}_sev": pl.Int8,
+                f"scoped{i}_has_classes": pl.Boolean,
+                f"scoped{i}_has_groups": pl.Boolean,
                 f"scoped{i}_covers_cell": pl.Boolean,
             }
         )
