@@ -177,10 +177,10 @@ def build_brief(
     rows = _annual(obs, j, code, ind)
     periods = sorted(set(rows["period"].to_list()), key=lambda p: int(p[-4:]))[-YEARS_SHOWN:]
     table = {i: {p: None for p in periods} for i in ind}
-    sources: set[str] = set()
+    sources: dict[str, set[str]] = {}  # source -> releases (vintages) the figures shown come from
     for r in rows.filter(pl.col("period").is_in(periods)).iter_rows(named=True):
         table[r["indicator"]][r["period"]] = r["value"]
-        sources.add(r["source"])
+        sources.setdefault(r["source"], set()).update([r["release"]] if r.get("release") else [])
     cfg = load_config(j)
     results = all_annual(j, config=cfg)
     trend = []
@@ -294,14 +294,11 @@ def build_brief(
 
     manifest = snapshot.manifest()
     by_path = {f["path"]: f.get("sha256") for f in manifest.get("files", [])}
-    used = set(sources)
-    for p in past:
-        if p["this_country"]:
-            pass
     data_sources = []
-    for s in sorted(used):
-        path = s.split("#")[0]
-        data_sources.append({"source": s, "sha256": by_path.get(path)})
+    for src in sorted(sources):
+        data_sources.append(
+            {"source": src, "sha256": by_path.get(src.split("#")[0]), "releases": sorted(sources[src])}
+        )
     law_sources: list[dict[str, Any]] = []
     for a in agreements:
         law_sources += a["sources"]

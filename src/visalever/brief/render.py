@@ -203,7 +203,9 @@ def to_markdown(doc: dict[str, Any]) -> str:
         out.append(p["status"])
     out += ["", "## Sources", ""]
     out += [
-        f"- {s['source']}" + (f" (sha256 {s['sha256'][:16]})" if s["sha256"] else "")
+        f"- {s['source']}"
+        + (f" (release {', '.join(s['releases'])})" if s.get("releases") else "")
+        + (f" (sha256 {s['sha256'][:16]})" if s["sha256"] else "")
         for s in d["sources"]["data"]
     ]
     out += [
