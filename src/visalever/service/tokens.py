@@ -134,6 +134,8 @@ class TokenStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._sqlite_path = engine.url.database if engine.dialect.name == "sqlite" else None
+        #: True when a lookup waits on the network (PostgreSQL): async callers run it in a thread.
+        self.blocking = self._sqlite_path is None
         self._local = threading.local()
         self._touch_lock = threading.Lock()
         self._touched: dict[str, float] = {}
