@@ -74,8 +74,8 @@ UNREACHED = """r => [...document.querySelectorAll('[data-kb]')].filter(e => !r.i
               + (e.textContent || e.name || '').trim().slice(0, 40))"""
 
 
-def _serious(axe, page) -> list:  # noqa: ANN001
-    results = axe.run(page, options={"resultTypes": ["violations"]})
+def _serious(axe, page, context: dict | None = None) -> list:  # noqa: ANN001
+    results = axe.run(page, context=context, options={"resultTypes": ["violations"]})
     return [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
             for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
@@ -84,7 +84,7 @@ def _keyboard(page, tabs: int = 400) -> None:  # noqa: ANN001
     """Tab from the top: every control is reached, and shows a visible focus when it is."""
     wanted = page.evaluate(MARK_CONTROLS, CONTROLS)
     assert wanted > 3
-    page.locator("body").click(position={"x": 1, "y": 1})
+    page.keyboard.press("Tab")  # from the top of the page: the first stop is the skip link
     reached: set[str] = set()
     for start in range(0, wanted + tabs, 25):
         for _ in range(25):
@@ -115,12 +115,19 @@ def test_page_is_accessible_by_keyboard_and_fits_390_and_1920(browser, server, a
         for width in ("phone", "desktop"):
             w, h = WIDTHS[width]
             page.set_viewport_size({"width": w, "height": h})
-            page.wait_for_timeout(400)  # responsive charts relayout on resize
-            # Usable at this width: nothing but scroll regions (tables) is wider than the window.
+            # Usable at this width: nothing but scroll regions (tables) is wider than the window, once the
+            # responsive charts have redrawn for the new width.
+            try:
+                page.wait_for_function("() => document.documentElement.scrollWidth - window.innerWidth <= 1",
+                                       timeout=10_000)
+            except Exception:  # noqa: BLE001 - the assertion below reports the width
+                pass
             overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, f"page is {overflow}px wider than the {w}px window"
             if width == "phone":
-                assert _serious(axe, page) == []
+                # Tables keep their DOM at every width (checked whole at 1920 px); they scroll in their
+                # own region here, so the second pass leaves their rows out (axe on them takes seconds).
+                assert _serious(axe, page, {"exclude": [[".table-wrap tbody"]]}) == []
                 screenshot(page, f"{name}-390")
         assert page.locator("#vintage").is_visible()
         assert page.inner_text("#vintage").startswith("Vintage of the figures on this page")
