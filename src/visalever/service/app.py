@@ -29,8 +29,10 @@ log = logging.getLogger("visalever.service")
 DEFAULT_POLICY = "uk-statutory"
 
 
-def create_app(db_url: str | None = None, policy_id: str = DEFAULT_POLICY, *, pool_size: int = 8) -> FastAPI:
-    """Build the app on `db_url` (migrated on open) deciding under `policy_id`."""
+def create_app(db_url: str | None = None, policy_id: str = DEFAULT_POLICY, *, pool_size: int = 8,
+               jwt: Any = None) -> FastAPI:
+    """Build the app on `db_url` (migrated on open) deciding under `policy_id`; `jwt` (a
+    `JwtVerifier`) also accepts bearer JWTs from an identity provider."""
     engine = open_database(db_url, pool_size=pool_size, background_checkpoint=True)
     app = FastAPI(
         title="visalever",
@@ -42,7 +44,7 @@ def create_app(db_url: str | None = None, policy_id: str = DEFAULT_POLICY, *, po
     )
     app.state.engine = engine
     app.state.policy_id = policy_id
-    app.state.tokens = TokenStore(engine)
+    app.state.tokens = TokenStore(engine, jwt=jwt)
     runtime = PolicyRuntime(policy_id)
     app.state.runtime = runtime
     app.state.runtime_error = None
@@ -126,5 +128,7 @@ def _extend_openapi(app: FastAPI) -> None:
 
 def app_from_env() -> FastAPI:
     """Factory for uvicorn worker processes (`--workers N`): settings come from the environment."""
+    from visalever.service.jwt_auth import JwtVerifier
+
     return create_app(os.environ.get("VISALEVER_DB"), os.environ.get("VISALEVER_POLICY", DEFAULT_POLICY),
-                      pool_size=int(os.environ.get("VISALEVER_POOL_SIZE", "8")))
+                      pool_size=int(os.environ.get("VISALEVER_POOL_SIZE", "8")), jwt=JwtVerifier.from_env())

@@ -131,8 +131,9 @@ def _expired(expires_at: str | None, now: dt.datetime) -> bool:
 class TokenStore:
     """Token lookups for the request path: one read per request, never cached."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, jwt: Any = None) -> None:
         self._engine = engine
+        self._jwt = jwt  # a `visalever.service.jwt_auth.JwtVerifier` when an identity provider is set
         self._sqlite_path = engine.url.database if engine.dialect.name == "sqlite" else None
         #: True when a lookup waits on the network (PostgreSQL): async callers run it in a thread.
         self.blocking = self._sqlite_path is None
@@ -154,7 +155,16 @@ class TokenStore:
 
     def lookup(self, token: str) -> tuple[str, str] | None:
         """(token_id, role) for a usable token; None for an unknown one; `TokenRefused` for a token
-        that was revoked or has expired."""
+        that was revoked or has expired. With an identity provider configured, a JWT is verified
+        against its keys instead (no database read)."""
+        if self._jwt is not None:
+            from visalever.service.jwt_auth import JwtRefused, looks_like_jwt
+
+            if looks_like_jwt(token):
+                try:
+                    return self._jwt.verify(token)
+                except JwtRefused as err:
+                    raise TokenRefused(str(err)) from None
         row = self._row(hash_token(token))
         if row is None:
             return None
