@@ -62,6 +62,13 @@ def test_page_loads_clean_offline_and_attributed(page, server, screenshot, name:
     for twin in twins:
         assert httpx.get(server.base_url + twin, timeout=30).status_code == 200, twin
     assert page.locator("a.skip-link").get_attribute("href") == "#main"
+    # The navigation reaches the law's changelog everywhere and, on a country page, that country's brief.
+    nav = page.eval_on_selector_all("header nav a", "as => as.map(a => a.getAttribute('href'))")
+    assert "/changes" in nav
+    if name == "dossier":
+        brief = next(h for h in nav if "/brief" in h)
+        assert brief.startswith("/countries/AGO/brief?as_of=2025-12-31")
+        assert httpx.get(server.base_url + brief, timeout=60).status_code == 200
     screenshot(page, name)
     assert_clean(page, server.base_url)
     requested = {u.split("?")[0] for u in page.recorder.requests}

@@ -443,6 +443,8 @@
     VL.clearErrors();
     const url = `/v1/countries/${encodeURIComponent(iso3)}?as_of=${encodeURIComponent(asOf.value)}`;
     VL.setTwin(0, url);
+    const brief = document.getElementById("brief-link");
+    if (brief) brief.href = `/countries/${encodeURIComponent(iso3)}/brief?as_of=${encodeURIComponent(asOf.value)}`;
     if (push) VL.pushQuery({ as_of: asOf.value }); else VL.replaceQuery({ as_of: asOf.value });
     const measuresPath = "/v1/countries/{iso3}/measures";
     const measuresUrl = `/v1/countries/${encodeURIComponent(iso3)}/measures?date=${encodeURIComponent(asOf.value)}`;
