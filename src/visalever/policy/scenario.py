@@ -508,7 +508,7 @@ def check_file(path: str | Path) -> tuple[str, list[str]]:
         policy = load_policy(p)
     except InputError as err:
         loc = err.location or str(p)
-        keypath = loc.split(":", 1)[1] if loc.startswith(str(p) + ":") else ""
+        keypath = next((loc[len(f) + 1:] for f in (str(p.resolve()), str(p)) if loc.startswith(f + ":")), "")
         line = line_of(text, keypath) if keypath else None
         reason = _message(err)
         m = re.search(r"\(line (\d+)\)", reason)
