@@ -200,9 +200,25 @@
     const prev = /^FY/i.test(String(a.period)) ? `FY${info.year - 1}` : String(info.year - 1);
     const trendMetric = a.metrics && typeof a.metrics.returns_trend === "number" ?
       ` In-country returns ${VL.ratio(a.metrics.returns_trend)}× the previous year.` : "";
+    const base = `/v1/assessments?jurisdiction=${encodeURIComponent(json.jurisdiction)}&period=`;
+    // This period's assessment document: its input releases are the vintage of the tier, and it says
+    // which period is the latest that can be scored.
+    VL.api(base + encodeURIComponent(a.period)).then((doc) => {
+      const line = document.querySelector(".headline-card[data-headline=tier] .vintage-line");
+      const m = doc.method || {};
+      const v = doc.vintage || {};
+      if (line) {
+        VL.clear(line).append(VL.el("span", { class: "label" }, "Vintage: "),
+          `assessment of ${a.period}${m.version ? " (method version " + m.version + ")" : ""}` +
+          `${v.newest_release ? "; newest input release: " + v.newest_release : "; input releases not recorded"}.`);
+      }
+      const latest = doc.latest_scorable;
+      if (latest && latest.period && latest.period !== String(a.period)) {
+        target.after(` The latest period that can be scored is ${latest.period} (${VL.count(latest.scored)} nationalities; the overview's map uses it).`);
+      }
+    }).catch((err) => VL.note(`Assessment ${a.period}: ${err.message}`, "warning"));
     try {
-      const url = `/v1/assessments?jurisdiction=${encodeURIComponent(json.jurisdiction)}&period=${encodeURIComponent(prev)}`;
-      const doc = await VL.api(url);
+      const doc = await VL.api(base + encodeURIComponent(prev));
       const before = VL.asList(doc, ["assessments"]).find((r) => r.iso3 === iso3);
       const order = { cooperating: 0, partially_cooperating: 1, non_cooperating: 2 };
       let text;
