@@ -44,6 +44,37 @@ def _post(url: str, body: dict, token: str) -> dict:
         return json.loads(resp.read())
 
 
+def tree_cpu(roots: list[int]) -> float:
+    """CPU seconds (user + system) used so far by the processes `roots` and all their descendants,
+    including children they already reaped (PostgreSQL backends that exited). Why: on a machine
+    shared with other work the request rate measures the neighbours too; the CPU a decision costs
+    the server and the database does much less."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the command: state, ppid, ..., utime (14th field overall), stime, cutime, cstime
+        stats[int(entry)] = (int(fields[1]), sum(int(v) for v in fields[11:15]) / ticks)
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in stats.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo, seen = 0.0, list(roots), set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen or pid not in stats:
+            continue
+        seen.add(pid)
+        total += stats[pid][1]
+        todo.extend(children.get(pid, ()))
+    return total
+
+
 def measure(server: ServeProcess, plans: list[list[Request]]) -> dict:
     """Run the plans once (after a short warm-up) and summarise."""
     t0 = time.perf_counter()
@@ -67,15 +98,20 @@ def measure_wrk(server: ServeProcess, args: argparse.Namespace, mode: str, token
     secs = duration if duration is not None else args.duration
     cmd = [args.wrk, "-t1", f"-c{args.clients}", f"-d{int(secs)}s", "--timeout", "10s", "-s", str(WRK_SCRIPT),
            server.base_url + ("/healthz" if mode == "bare" else "/v1/decisions")]
+    db_roots = [args.pg_pid] if args.pg_pid and "postgresql" in server.db_url else []
+    cpu0 = (tree_cpu([server.proc.pid]), tree_cpu(db_roots))  # type: ignore[union-attr]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=secs + 60)
+    cpu1 = (tree_cpu([server.proc.pid]), tree_cpu(db_roots))  # type: ignore[union-attr]
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("{")), None)
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout}\n{done.stderr}")
     r = json.loads(line)
     outcomes = {"proceed" if mode != "bare" else "ok": r["ok"], "other": r["other"]}
+    n = max(1, r["requests"])
     return {"rps": r["requests"] / (r["duration_us"] / 1e6), "p50_ms": r["p50_us"] / 1000,
             "p99_ms": r["p99_us"] / 1000, "errors": r["bad_status"] + r["socket_errors"],
-            "n": r["requests"], "outcomes": outcomes}
+            "n": r["requests"], "outcomes": outcomes,
+            "cpu_server_us": (cpu1[0] - cpu0[0]) / n * 1e6, "cpu_db_us": (cpu1[1] - cpu0[1]) / n * 1e6}
 
 
 def audit_env(tmp: str) -> dict[str, str]:
@@ -156,6 +192,7 @@ def main() -> int:
     if args.load == "wrk" and not args.wrk:
         parser.error("--load wrk: wrk is not installed")
     rows: list[dict] = []
+    args.pg_pid = None
     keep = tempfile.TemporaryDirectory(prefix="visalever-bench-key-")
     args.audit_env = audit_env(keep.name)  # keyed chain + checkpoints, as deployed
     load_start = os.getloadavg()
@@ -164,6 +201,8 @@ def main() -> int:
             rows += scenario("sqlite", f"sqlite:///{tmp}/bench.db", args, workers)
     if not args.no_pg and postgres_bin() is not None:
         with PostgresServer(fsync=True) as pg:
+            assert pg.root is not None
+            args.pg_pid = int((pg.root / "data" / "postmaster.pid").read_text().split()[0])
             for workers in args.workers:
                 rows += scenario("postgresql", pg.create_database(f"bench{workers}"), args, workers)
     load = f"wrk -t1 -c{args.clients} -d{args.duration}s" if args.wrk else \
@@ -171,10 +210,12 @@ def main() -> int:
     print(f"load: {load} per scenario; {os.cpu_count()} CPUs; load average (1 min) "
           f"{load_start[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     print(f"{'backend':<11} {'wk':>2} {'scenario':<22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'vs bare':>8} errors outcomes")
+          f"{'vs bare':>8} {'cpu us/req server+db':>21} errors outcomes")
     for r in rows:
+        cpu = (f"{r['cpu_server_us']:8.0f} + {r['cpu_db_us']:6.0f}     " if "cpu_server_us" in r
+               else f"{'-':>21}")
         print(f"{r['backend']:<11} {r['workers']:>2} {r['scenario']:<22} {r['rps']:8.0f} {r['p50_ms']:8.2f} "
-              f"{r['p99_ms']:8.2f} {r['ratio_to_bare']:8.2f} {r['errors']:>6} {r['outcomes']}")
+              f"{r['p99_ms']:8.2f} {r['ratio_to_bare']:8.2f} {cpu} {r['errors']:>6} {r['outcomes']}")
     for q in (r for r in rows if r["backend"] == "sqlite" and r["scenario"] == "decisions, quota"):
         ok = q["rps"] >= 1000 and q["p99_ms"] < 50 and q["ratio_to_bare"] >= 0.40 and q["errors"] == 0
         print(f"floor (SQLite with quota, {q['workers']} worker(s): >= 1000/s, p99 < 50 ms, >= 40% of bare): "
