@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -447,6 +448,7 @@ def render_yaml(spec: ScenarioSpec, sid: str, base: Any, designations: list[dict
         f"# Rebuild: visalever scenario new --base {spec.base} --id {sid}"
         + "".join(f" --designate {r}" for r in rows) + "".join(f" --set {s}" for s in sets),
         "# Check:   visalever scenario check <this file>; run: visalever simulate --policy <this file>",
+        ROWS_MARK + json.dumps(spec_dict(spec, sid), separators=(",", ":"), ensure_ascii=True),
     ]
     for g in groups:
         header.append(f"# Row {g.row + 1}: group {g.group} on {g.as_of} -> {len(g.countries)} countries "
@@ -467,6 +469,31 @@ def render_yaml(spec: ScenarioSpec, sid: str, base: Any, designations: list[dict
         doc["designations"] = designations
     body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=200, default_flow_style=None)
     return "\n".join(header) + "\n" + body
+
+
+ROWS_MARK = "# scenario-rows: "
+
+
+def spec_dict(spec: ScenarioSpec, sid: str | None = None) -> dict[str, Any]:
+    """The rows as JSON (kept in the file's header so a saved scenario reopens in the builder)."""
+    return {"base": spec.base, "id": sid or spec.id, "title": spec.title,
+            "designations": [vars(r) for r in spec.designations],
+            "parameters": [vars(p) for p in spec.parameters]}
+
+
+def spec_from_yaml(text: str) -> ScenarioSpec | None:
+    """The rows a builder-made file was made from (None for a hand-written reform)."""
+    for line in text.splitlines()[:8]:
+        if line.startswith(ROWS_MARK):
+            try:
+                data = json.loads(line[len(ROWS_MARK):])
+                return ScenarioSpec(
+                    base=str(data["base"]), id=data.get("id"), title=data.get("title"),
+                    designations=[DesignationRow(**r) for r in data.get("designations", [])],
+                    parameters=[ParameterRow(**p) for p in data.get("parameters", [])])
+            except (ValueError, KeyError, TypeError):
+                return None
+    return None
 
 
 # ---- checking a file -------------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ def create_app(db_url: str | None = None, policy_id: str = DEFAULT_POLICY, *, po
         routes_ops,
         routes_read,
         routes_reforms,
+        routes_scenarios,
         routes_simulations,
         routes_write,
     )
@@ -70,6 +71,7 @@ def create_app(db_url: str | None = None, policy_id: str = DEFAULT_POLICY, *, po
     app.include_router(routes_assess.router)
     app.include_router(routes_simulations.router)
     app.include_router(routes_reforms.router)
+    app.include_router(routes_scenarios.router)  # /v1/scenarios (builder: rows -> reform; simulations.run)
     app.include_router(routes_analysis.router, dependencies=[Depends(public)])  # public reads
     app.include_router(routes_ops.router)  # /readyz, /metrics (public)
     app.include_router(routes_law.router)  # /v1/countries/{iso3}/measures, /v1/changes, /changes (public)
