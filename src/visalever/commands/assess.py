@@ -69,15 +69,26 @@ def register(app: typer.Typer) -> None:
         if fmt is Format.json:
             emit_json(doc)
             return
-        shown = [
+        # The table shows up to four ratios that have a value in this period (2025 has no irregular
+        # arrivals or trend by nationality, so the columns follow the data); csv carries every metric.
+        preferred = [
             "returns_per_refused_claim",
+            "cohort_returns_per_refusal",
             "returns_per_irregular_arrival",
+            "returns_per_small_boat_arrival",
             "enforced_share",
             "returns_trend",
         ]
-        shown = [m for m in shown if m in doc["method"]["metrics"]] or [m for m in doc["method"]["metrics"]][
-            :4
+        with_data = [
+            m
+            for m in doc["method"]["metrics"]
+            if any(a["metrics"].get(m) is not None for a in doc["assessments"])
         ]
+        shown = (
+            [m for m in preferred if m in with_data][:4]
+            or with_data[:4]
+            or list(doc["method"]["metrics"])[:4]
+        )
         rows = [
             _flat(a, list(doc["method"]["metrics"]) if fmt is Format.csv else shown)
             for a in doc["assessments"]
