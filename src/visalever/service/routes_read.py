@@ -149,15 +149,12 @@ async def policy(policy_id: str, as_of: AsOf = None) -> Response:
 
     if policy_id not in {p["id"] for p in list_policies()}:
         raise NotFound(f"policy_id: no packaged policy {policy_id!r}")
+    from visalever.policy import show_policy
+
     loaded = load_policy(policy_id)
-    out = dict(loaded.summary())
-    try:
-        from visalever.policy import show_policy  # type: ignore[attr-defined]
-    except ImportError:
-        pass
-    else:
-        out = show_policy(loaded, _as_of(as_of))
-    return json_response(out)
+    # The summary's fields at the top (id, title, status, ...: what clients read), then the library's
+    # view of the policy on the date, the same document as `visalever policies show --format json`.
+    return json_response({**loaded.summary(), **show_policy(loaded, _as_of(as_of))})
 
 
 @router.get("/v1/designations", responses=error_responses(422, 503), tags=["designations"],
