@@ -19,8 +19,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from visalever.errors import InputError
 from visalever.service import reforms
-from visalever.service.auth import Principal, require
+from visalever.service.auth import Principal, public, require
 from visalever.service.db import read_tx
 from visalever.service.errors import NotFound, Unprocessable
 from visalever.service.http import json_response, run_db
@@ -154,6 +155,45 @@ def _groups_of(text: str) -> list[dict[str, Any]]:
                         "basis": tail.partition("(")[2].rstrip("):"), "countries": countries,
                         "count": len(countries)})
     return out
+
+
+@router.get("/catalogue", dependencies=[Depends(public)], responses=error_responses(422),
+            summary="What a row may name for a base policy: measures, parameters, groups, categories")
+async def catalogue(base: Annotated[str, Query(max_length=100)] = "uk-statutory") -> Response:
+    """The builder's choices, read from the base policy (public: the policy itself is public)."""
+
+    def read() -> dict[str, Any]:
+        from visalever.policy import list_policies, load_policy
+        from visalever.policy.codes import known_iso3
+        from visalever.policy.models import CATEGORIES
+
+        if base not in {p["id"] for p in list_policies()}:
+            raise Unprocessable(f"base: {base!r} is not a packaged policy (GET /v1/policies)")
+        policy = load_policy(base)
+        try:
+            from visalever.assess import load_config
+
+            tiers = [t.id for t in load_config(policy.jurisdiction).tiers]
+        except InputError:
+            tiers = []
+        own = set(policy.visa_requirements.own.iso3) if policy.visa_requirements.own else set()
+        groups = [{"id": "no_agreement", "label": "every country without a returns arrangement in force "
+                   "on the start date (agreements register)"},
+                  {"id": "all", "label": "every country"}]
+        groups += [{"id": f"tier:{t}", "label": f"every country assessed {t.replace('_', ' ')} "
+                    "(latest assessment published by the start date); add @YYYY for a period"} for t in tiers]
+        return {
+            "base": policy.summary(),
+            "measures": [{"id": k, "title": m.title, "positive": m.positive}
+                         for k, m in sorted(policy.measures.items())],
+            "parameters": [{"id": k, "unit": p.unit, "currency": p.currency, "description": p.description}
+                           for k, p in sorted(policy.parameters.items())],
+            "categories": list(CATEGORIES),
+            "groups": groups,
+            "countries": [c for c in known_iso3() if c not in own],
+        }
+
+    return json_response(await anyio.to_thread.run_sync(read))
 
 
 @router.get("/{scenario_id}", response_model=ScenarioOut, responses=error_responses(401, 403, 404, 503),
