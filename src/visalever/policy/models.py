@@ -17,13 +17,17 @@ CATEGORIES: tuple[str, ...] = ("visit", "study", "work", "family", "other")
 #: Every outcome a decision can have. `needs_information`: a measure in force depends on a fact the
 #: application lacks (visa class, applicant group); `not_required`: the national needs no visa for the
 #: category on that date (the visa requirement list); `invalid` also covers the regime's own nationals.
-Outcome = Literal["proceed", "suspended", "invalid", "quota_exhausted", "needs_information", "not_required"]
+#: `refused`: the Rules require the application to be refused (e.g. the 2026 visa brake), as distinct
+#: from `suspended` (the power to grant is suspended; the application waits) and `invalid`.
+Outcome = Literal[
+    "proceed", "suspended", "refused", "invalid", "quota_exhausted", "needs_information", "not_required"
+]
 OUTCOMES: tuple[str, ...] = (
-    "proceed", "suspended", "invalid", "quota_exhausted", "needs_information", "not_required"
+    "proceed", "suspended", "refused", "invalid", "quota_exhausted", "needs_information", "not_required"
 )
-MeasureOutcome = Literal["proceed", "suspended", "invalid"]
+MeasureOutcome = Literal["proceed", "suspended", "refused", "invalid"]
 #: Severity order used when several measures set an outcome: the most severe wins.
-OUTCOME_SEVERITY: dict[str, int] = {"proceed": 0, "suspended": 1, "invalid": 2}
+OUTCOME_SEVERITY: dict[str, int] = {"proceed": 0, "suspended": 1, "refused": 2, "invalid": 3}
 #: Grounds of an act, so that returns-linked levers can be told from asylum- or security-based ones.
 Ground = Literal["returns", "asylum", "security", "other"]
 PolicyStatus = Literal["enacted", "announced_direction", "proposed", "scenario", "repealed"]

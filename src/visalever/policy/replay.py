@@ -303,8 +303,10 @@ def _replay_at(
             raised = raised | raise_out
             best_sev = pl.when(raise_out).then(s_sev).otherwise(best_sev)
             quota = pl.when(hit & s_q.is_not_null()).then(s_q).otherwise(quota)
-        by_sev = pl.when(best_sev == OUTCOME_SEVERITY["invalid"]).then(pl.lit("invalid")).otherwise(
-            pl.lit("suspended")
+        by_sev = (
+            pl.when(best_sev == OUTCOME_SEVERITY["invalid"]).then(pl.lit("invalid"))
+            .when(best_sev == OUTCOME_SEVERITY["refused"]).then(pl.lit("refused"))
+            .otherwise(pl.lit("suspended"))
         )
         outcome = (
             pl.when(needs).then(pl.lit("needs_information")).when(raised).then(by_sev).otherwise(outcome)

@@ -23,7 +23,7 @@ from pydantic import (
 
 Category = Literal["visit", "study", "work", "family", "other"]
 Outcome = Literal[
-    "proceed", "suspended", "invalid", "quota_exhausted", "needs_information", "not_required"
+    "proceed", "suspended", "refused", "invalid", "quota_exhausted", "needs_information", "not_required"
 ]
 
 

@@ -86,7 +86,7 @@ def _cell_measures(
     return CellMeasures(**arrays, currency=currency, missing_iso3=missing_iso3, unsimulated=unsimulated)
 
 
-_SEVERITY = {"proceed": 0, "suspended": 1, "invalid": 2}
+_SEVERITY = {"proceed": 0, "suspended": 1, "refused": 2, "invalid": 3}
 
 
 def _with_scoped(measures: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ...]]:
@@ -146,8 +146,10 @@ def cells_from_measures(measures: pl.DataFrame, iso3: list[str]) -> CellMeasures
         .join(default_fee, on="category", how="left")
     )
     missing = sorted(set(g.filter(pl.col("outcome").is_null())["iso3"].to_list()))
-    # no visa needed: nobody applies, so nothing changes; treat as proceeding with no fee
-    outcome = pl.col("outcome").fill_null("proceed").replace({"not_required": "proceed"})
+    # no visa needed: nobody applies, so nothing changes; treat as proceeding with no fee. A refusal
+    # withholds the visa with the fee paid, as a suspension does: both count as not proceeding.
+    as_proceed_or_suspended = {"not_required": "proceed", "refused": "suspended"}
+    outcome = pl.col("outcome").fill_null("proceed").replace(as_proceed_or_suspended)
     g = g.with_columns(
         (outcome == "proceed").cast(pl.Float64).alias("proceed"),
         (outcome == "suspended").cast(pl.Float64).alias("suspended"),
@@ -186,7 +188,7 @@ def replay_cell_aggregates(replayed: pl.DataFrame) -> pl.DataFrame:
         # needs_information: a group-limited measure the synthetic records cannot be placed in; not
         # simulated (counted as proceeding) and reported by the caller
         pl.col("outcome").is_in(["proceed", "needs_information", "not_required"]).sum().alias("n_proceed"),
-        (pl.col("outcome") == "suspended").sum().alias("n_suspended"),
+        pl.col("outcome").is_in(["suspended", "refused"]).sum().alias("n_suspended"),
         (pl.col("outcome") == "invalid").sum().alias("n_invalid"),
         pl.when(pl.col("outcome") != "invalid").then(pl.col("fee_amount")).otherwise(0.0).sum()
         .alias("fee_sum"),
