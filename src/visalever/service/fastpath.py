@@ -13,13 +13,15 @@ route stays registered for the OpenAPI document and as the reference implementat
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
+import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from visalever.service import decisions, metrics
-from visalever.service.auth import authorize, token_from_header
+from visalever.service.auth import TokenRefused, authorize, token_from_header
 from visalever.service.errors import Unavailable
 from visalever.service.http import (
     MAX_BODY_BYTES,
@@ -41,6 +43,7 @@ class DecisionFastPath:
         self.state = state
         self.limit = limit
         self._batcher: decisions.DecisionBatcher | None = None
+        self._lookups: _TokenLookups | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
@@ -72,7 +75,12 @@ class DecisionFastPath:
         state = self.state
         auth = headers.get(b"authorization")
         token = token_from_header(auth.decode("latin-1") if auth is not None else None)
-        principal = authorize(state.tokens, token, "decisions.create")
+        if token and getattr(state.tokens, "blocking", False):
+            if self._lookups is None:
+                self._lookups = _TokenLookups(state.tokens)
+            principal = authorize(await self._lookups.read(token), token, "decisions.create")
+        else:
+            principal = authorize(state.tokens, token, "decisions.create")
         key_raw = headers.get(b"idempotency-key")
         key = check_idempotency_key(key_raw.decode("latin-1") if key_raw is not None else None)
         req = parse_body(DecisionRequest, raw)
@@ -83,3 +91,62 @@ class DecisionFastPath:
             self._batcher = decisions.DecisionBatcher(state.engine, runtime)
         status, text = await self._batcher.submit(req, key, principal.token_id)
         return status, text.encode("utf-8")
+
+
+class _Looked:
+    """The answer of one token read, in the shape `authorize` asks for (`lookup`)."""
+
+    __slots__ = ("found", "refused")
+
+    def __init__(self, found: Any, refused: BaseException | None) -> None:
+        self.found = found
+        self.refused = refused
+
+    def lookup(self, _token: str) -> Any:
+        if self.refused is not None:
+            raise self.refused
+        return self.found
+
+
+class _TokenLookups:
+    """Token reads on PostgreSQL (a round trip each) off the event loop, one per token per loop turn.
+
+    Why: the token store reads the database on every request (so that a revoked token is refused at
+    once); done inline it blocked the event loop for a round trip per decision, and in a thread per
+    request it cost a thread hop each. Requests with the same token that arrive in the same event-loop
+    turn share ONE read, which starts after all of them arrived (never an earlier one), so a token
+    revoked before a request arrived is still refused.
+    """
+
+    def __init__(self, tokens: Any) -> None:
+        self.tokens = tokens
+        self._waiting: dict[str, asyncio.Future] = {}
+
+    async def read(self, token: str) -> _Looked:
+        """The result of a read of `token` that starts after this call."""
+        future = self._waiting.get(token)
+        if future is None:
+            loop = asyncio.get_running_loop()
+            future = self._waiting[token] = loop.create_future()
+            loop.call_soon(self._start, token, future)
+        return await asyncio.shield(future)
+
+    def _start(self, token: str, future: asyncio.Future) -> None:
+        self._waiting.pop(token, None)  # later arrivals start a read of their own
+        asyncio.ensure_future(self._run(token, future))
+
+    async def _run(self, token: str, future: asyncio.Future) -> None:
+        try:
+            looked = await anyio.to_thread.run_sync(self._lookup, token)
+        except BaseException as err:  # noqa: BLE001 - database down etc.: every waiter gets it
+            if not future.done():
+                future.set_exception(err)
+            return
+        if not future.done():
+            future.set_result(looked)
+
+    def _lookup(self, token: str) -> _Looked:
+        try:
+            return _Looked(self.tokens.lookup(token), None)
+        except TokenRefused as err:
+            return _Looked(None, err)
