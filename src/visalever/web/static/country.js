@@ -466,13 +466,16 @@
     const measuresUrl = `/v1/countries/${encodeURIComponent(iso3)}/measures?date=${encodeURIComponent(asOf.value)}`;
     let json, endpointJson = null;
     try {
-      const [dossier, paths] = await Promise.all([VL.api(url), VL.endpoints()]);
+      // The law desk's measures endpoint (when this server has it) is asked in parallel with the dossier.
+      const measuresAnswer = VL.endpoints().then((paths) => (paths.includes(measuresPath) ?
+        VL.api(measuresUrl).catch((err) => ({ failed: err })) : null));
+      const [dossier, measures] = await Promise.all([VL.api(url), measuresAnswer]);
       json = dossier;
-      if (paths.includes(measuresPath)) {
-        try {
-          endpointJson = await VL.api(measuresUrl);
-          VL.addTwin("Measures in force", measuresUrl);
-        } catch (err) { VL.note(`Measures endpoint: ${err.message}; the dossier's own measures table is used.`, "warning"); }
+      if (measures && measures.failed) {
+        VL.note(`Measures endpoint: ${measures.failed.message}; the dossier's own measures table is used.`, "warning");
+      } else if (measures) {
+        endpointJson = measures;
+        VL.addTwin("Measures in force", measuresUrl);
       }
     } catch (err) {
       VL.error(err.message);
@@ -481,11 +484,12 @@
     window.__dossier = json;
     const rows = indicatorRows(json);
     try { renderHeadline(json, rows, endpointJson); } catch (err) { VL.error(`headline: ${err.message}`); }
-    root.dataset.summary = "true";
-    window.__summaryShownAt = performance.now();
     VL.surfaceNotes(json);
-    // Detail after the headline has painted: the reader sees the summary first.
+    // Detail after the headline has painted: the reader sees the summary first (the time is taken once
+    // the frame with the summary has been rendered).
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    window.__summaryShownAt = window.__summaryShownAt || performance.now();
+    root.dataset.summary = "true";
     let charts = [];
     for (const render of [renderVintage, renderTimeline, renderIndicators, renderAssessment, renderMeasures]) {
       try {
