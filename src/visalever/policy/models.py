@@ -79,6 +79,17 @@ class Reference(Strict):
             raise ValueError("a reference needs a url or an instrument")
         return self
 
+    @field_validator("url")
+    @classmethod
+    def _web_link(cls, v: str | None) -> str | None:
+        """A citation is a web link: http(s) with a host (a `javascript:` or `file:` link is refused)."""
+        if v is None:
+            return v
+        scheme, sep, rest = v.partition("://")
+        if not sep or scheme.lower() not in ("http", "https") or not rest.split("/", 1)[0]:
+            raise ValueError(f"a url must be an http(s) link with a host, got {v[:80]!r}")
+        return v
+
 
 class ParameterValue(Strict):
     """One dated value of a parameter. `value: null` means "no value from this date" (e.g. repealed)."""
@@ -428,7 +439,7 @@ class PolicySpec(Strict):
     designations: list[Designation] = Field(default_factory=list)
     #: The designations file of the regime this policy applies (default `designations.yaml`), so that
     #: two instruments of one jurisdiction (e.g. INA 243(d) and 212(f)) each apply only their own acts.
-    designations_file: str | None = None
+    designations_file: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+\.yaml$")
     in_force: InForce | None = None
     timing: Timing | None = None
 
