@@ -48,10 +48,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """List designations (the acts applied), or those due for review on --as-of."""
         from visalever.policy import due_for_review as due_fn
-        from visalever.policy import load_designations
 
         fmt, day = table_or_json(format), parse_date(as_of, "as-of") or dt.date.today()
-        items = load_designations(jurisdiction)
+        from visalever.policy.in_force import check_jurisdiction, designation_files, load_designation_file
+
+        # every designations file of each regime (243(d) and 212(f) acts, the UK visa brake, ...)
+        items = [
+            d for j in check_jurisdiction(jurisdiction) for path in designation_files(j)
+            for d in load_designation_file(path)
+        ]
         if due_for_review:
             data = [
                 d.model_dump(mode="json") | {"review_due": due.isoformat()} for d, due in due_fn(items, day)

@@ -556,6 +556,20 @@ def check_file(path: str | Path) -> str:
     if "parameters" in data and "id" not in data:
         pf: ParameterFile = _validate(ParameterFile, data, p)
         return f"parameters file with {len(pf.parameters)} parameters"
+    if "visa_free" in data or "own_nationals" in data:
+        vf: VisaRequirementsFile = _validate(VisaRequirementsFile, data, p)
+        for i, e in enumerate(vf.visa_free):
+            if not is_known(e.iso3):
+                raise InputError(f"unknown country {e.iso3!r}", location=f"{p}:visa_free.{i}.iso3")
+        return f"visa requirement list with {len(vf.visa_free)} visa-free entries"
+    if "visa_classes" in data or "applicant_groups" in data:
+        voc = Vocabulary.from_file(_validate(VocabularyFile, data, p), str(p))
+        return f"vocabulary with {len(voc.visa_classes)} visa classes and {len(voc.applicant_groups)} groups"
+    if "instruments" in data:
+        from visalever.policy.instruments import InstrumentsFile
+
+        inst = _validate(InstrumentsFile, data, p)
+        return f"instruments file with {len(inst.instruments)} instruments"
     pol = _build(p, 0)
     return f"policy {pol.id} ({pol.status}) revision {pol.revision}"
 
