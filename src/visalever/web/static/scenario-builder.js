@@ -78,7 +78,8 @@
       "aria-label": `Row ${n}: nationality (ISO3) or group`, placeholder: "PAK or no_agreement" });
     const measure = VL.el("select", { "aria-label": `Row ${n}: measure` });
     fillMeasures(measure, values.measure);
-    const cats = VL.el("fieldset", { class: "sb-categories" }, VL.el("legend", { class: "visually-hidden" }, `Row ${n}: categories`));
+    // aria-label, not a visually hidden legend: an absolutely positioned legend escapes the table's scroll region
+    const cats = VL.el("fieldset", { class: "sb-categories", "aria-label": `Row ${n}: categories` });
     for (const c of (catalogue && catalogue.categories) || ["visit", "study", "work", "family", "other"]) {
       const box = VL.el("input", { type: "checkbox", value: c, "data-category": c });
       if ((values.categories || []).includes(c)) box.checked = true;
