@@ -282,6 +282,11 @@ const VL = (() => {
     }
     const wrap = el("div", { class: "table-wrap", tabindex: "0", role: "region",
       "aria-label": options.caption || "data table" }, tableEl);
+    if (options.collapsed && !rows.length) {
+      // Nothing to show or download: say so in one line.
+      container.append(el("p", { class: "empty" }, options.empty || "No rows."));
+      return tableEl;
+    }
     if (options.collapsed) {
       // Detail sits behind a native disclosure: keyboard-operable, announced, and the figures stay in the DOM.
       const text = typeof options.collapsed === "string" ? options.collapsed : "Show table";

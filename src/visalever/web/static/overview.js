@@ -236,7 +236,7 @@
       const r = iso3 ? byIso().get(iso3) : null;
       if (!r) { tooltip.hidden = true; return; }
       VL.clear(tooltip).append(el("strong", {}, `${r.name} (${r.iso3})`),
-        el("br"), `Agreement: ${r.agreement}`, el("br"), `Tier: ${kindLabel(r.tier)}`,
+        el("br"), `Agreement: ${r.agreement}`, el("br"), `Tier: ${(TIERS.find(([id]) => id === r.tier) || [null, kindLabel(r.tier)])[1]}`,
         el("br"), `Designations in force: ${VL.count(r.designations)}`,
         el("br"), `Visas at stake: ${VL.count(r.visas)}${r.visas_period ? " (" + r.visas_period + ")" : ""}`);
       const box = mapDiv.getBoundingClientRect();
@@ -288,7 +288,8 @@
       { key: "iso3", label: "ISO3", href: (r) => `/countries/${r.iso3}` },
       { key: "name", label: "Country" },
       { key: "agreement", label: "Agreement status", value: (r) => r.agreement },
-      { key: "tier", label: `Assessed tier${assessmentInfo ? " (" + assessmentInfo.period + ")" : ""}`, value: (r) => kindLabel(r.tier) },
+      { key: "tier", label: `Assessed tier${assessmentInfo ? " (" + assessmentInfo.period + ")" : ""}`,
+        value: (r) => (TIERS.find(([id]) => id === r.tier) || [null, kindLabel(r.tier)])[1] },
       { key: "designations", label: "Designations in force", value: (r) => r.designations, numeric: true, format: VL.count },
       { key: "visas", label: "Visas at stake", value: (r) => r.visas, numeric: true, format: VL.count },
       { key: "visas_period", label: "Visas period" },
