@@ -215,3 +215,31 @@ def test_policies_and_designations_keep_their_view_in_the_url(page, server) -> N
     assert "in force\" as of 2026-01-15" in page.inner_text("#vintage")
     page.wait_for_selector("#designation-timeline[data-plotted=true]", state="attached")
     assert_clean(page, server.base_url)
+
+
+FORMATS = {
+    "VL.count(12661.1)": "12,661",
+    "VL.count(3830.05)": "3,830",
+    "VL.money(17700000, 'GBP')": "GBP 17.7m",
+    "VL.money(-3870721.59, 'GBP')": "−GBP 3.9m",
+    "VL.money(127, 'GBP')": "GBP 127",
+    "VL.money(2.4e9, 'EUR')": "EUR 2.4bn",
+    "VL.range(6455.38, 20222.35)": "6,455 to 20,222",
+    "VL.range(74721, 74721)": "74,721",
+    "VL.ratio(0.07711)": "0.0771",
+    "VL.percent(0.2178)": "21.8 %",
+    "VL.periodInfo('2023').type": "calendar year",
+    "VL.periodInfo('FY2018').type": "fiscal year (US: October to September)",
+    "VL.periodInfo('YE2026-06').label": "year ending Jun 2026",
+    "VL.periodInfo('YE2026-06').type": "year ending June",
+    "VL.periodInfo('2023Q4').annual": False,
+    "VL.periodInfo('YE2026-06').end > VL.periodInfo('2025').end": True,
+}
+
+
+def test_figures_are_formatted_as_an_analyst_reads_them(page, server) -> None:
+    """The page's own formatting helpers: whole counts, rounded money with currency, ranges, period types."""
+    page.goto(server.base_url + "/designations")
+    page.wait_for_selector("body[data-loaded=true]", state="attached")
+    shown = {expr: page.evaluate(f"() => {expr}") for expr in FORMATS}
+    assert shown == FORMATS

@@ -453,7 +453,8 @@
     if (info.year === null) return;
     VL.clear(periodSelect);
     periodSelect.append(el("option", { value: "" }, `latest that can be scored (${current})`));
-    for (let y = info.year + 2; y >= info.year - 8; y -= 1) {
+    // Periods up to the latest that can be scored (a later one has no figures to assess yet).
+    for (let y = info.year; y >= info.year - 8; y -= 1) {
       const p = j === "us" ? `FY${y}` : String(y);
       periodSelect.append(el("option", { value: p }, p));
     }
