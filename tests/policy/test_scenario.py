@@ -125,3 +125,16 @@ def test_check_file_gives_file_and_line(tmp_path: Path) -> None:
     _, problems = check_file(unflagged)
     assert len(problems) == 1 and "hypothetical" in problems[0]
     assert line_of("a:\n  b: [1, 2]\n", "a.b") == 2
+
+
+def test_check_notes_a_group_that_resolves_differently_now() -> None:
+    from visalever.policy.scenario import group_drift
+
+    row = parse_designate("tier:non_cooperating@2025:s70_slowdown:all:2025-06-01")
+    text = build(ScenarioSpec(base="uk-statutory", designations=[row])).yaml
+    assert text is not None and group_drift(text) == []
+    first = text.index("\n- id: ")  # drop the first designation, as if the assessment had changed since
+    second = text.index("\n- id: ", first + 1)
+    dropped = text[first:second].split("iso3: ")[1].split("\n")[0]
+    drift = group_drift(text[:first] + text[second:])
+    assert len(drift) == 1 and f"added ['{dropped}']" in drift[0]

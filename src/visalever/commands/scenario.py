@@ -67,10 +67,11 @@ def new_cmd(
 
 @scenario_app.command("check")
 def check_cmd(path: Annotated[str, typer.Argument(help="Reform or scenario YAML file.")]) -> None:
-    """Validate a reform file with the policy loader: file:line errors, exit 2 when invalid."""
+    """Validate a reform file with the policy loader: file:line errors, exit 2 when invalid; notes when a
+    group row would now resolve to other countries."""
     from rich.console import Console
 
-    from visalever.policy.scenario import check_file
+    from visalever.policy.scenario import check_file, group_drift
 
     summary, problems = check_file(path)
     if problems:
@@ -79,6 +80,8 @@ def check_cmd(path: Annotated[str, typer.Argument(help="Reform or scenario YAML 
             err.print(f"[bold red]error:[/] {line}")
         fail(problems[-1])
     typer.echo(f"ok: {summary}")
+    for line in group_drift(Path(path).read_text(encoding="utf-8")):
+        typer.echo(f"note: {line}")
 
 
 def register(app: typer.Typer) -> None:

@@ -22,6 +22,7 @@ import hashlib
 import json
 import math
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -282,10 +283,12 @@ def build(spec: ScenarioSpec) -> ScenarioResult:
         errors.append(RowError("scenario", None, "id",
                                "lower-case letters, digits and '-' (1-60 characters)"))
     try:
-        base = load_policy(spec.base) if spec.base and "/" not in spec.base and not spec.base.endswith(
-            (".yaml", ".yml")) else None
-        if base is None:
-            raise InputError(f"{spec.base!r} is not a packaged policy id")
+        from visalever.policy.loader import list_policies
+
+        packaged = sorted(p["id"] for p in list_policies())
+        if spec.base not in packaged:  # never a path: the API passes this text through
+            raise InputError(f"{spec.base!r} is not a packaged policy id; packaged policies: {packaged}")
+        base = load_policy(spec.base)
     except InputError as err:
         errors.append(RowError("scenario", None, "base", _message(err)))
         return ScenarioResult(sid, spec.base, None, errors, [])
@@ -443,10 +446,13 @@ def render_yaml(spec: ScenarioSpec, sid: str, base: Any, designations: list[dict
     rows = [f"{r.target}:{r.measure}:{'+'.join(r.categories) if r.categories else 'all'}:{r.start}"
             + (f":{r.end}" if r.end else "") for r in spec.designations]
     sets = [f"{p.parameter}={p.value}@{p.start}" for p in spec.parameters]
+    def arg(text: str) -> str:  # one shell word on one comment line, whatever a value holds
+        return shlex.quote(" ".join(str(text).split()))
+
     header = [
         f"# visalever scenario {sid}: HYPOTHETICAL, built from rows (not law, not announced).",
-        f"# Rebuild: visalever scenario new --base {spec.base} --id {sid}"
-        + "".join(f" --designate {r}" for r in rows) + "".join(f" --set {s}" for s in sets),
+        f"# Rebuild: visalever scenario new --base {arg(spec.base)} --id {sid}"
+        + "".join(f" --designate {arg(r)}" for r in rows) + "".join(f" --set {arg(s)}" for s in sets),
         "# Check:   visalever scenario check <this file>; run: visalever simulate --policy <this file>",
         ROWS_MARK + json.dumps(spec_dict(spec, sid), separators=(",", ":"), ensure_ascii=True),
     ]
@@ -494,6 +500,43 @@ def spec_from_yaml(text: str) -> ScenarioSpec | None:
             except (ValueError, KeyError, TypeError):
                 return None
     return None
+
+
+def group_drift(text: str) -> list[str]:
+    """Group rows whose countries differ today from those the file holds (the register or the
+    assessment changed since it was built). Why: a file keeps what its groups were when built, so a
+    rerun is reproducible; this says when rebuilding it would give another list."""
+    from visalever.policy.loader import load_policy
+    from visalever.policy.yamlio import parse_yaml_text
+
+    spec = spec_from_yaml(text)
+    if spec is None:
+        return []
+    data = parse_yaml_text(text, "scenario")
+    held: dict[int, set[str]] = {}
+    for d in (data or {}).get("designations") or []:
+        m = re.search(r"-r(\d+)-([a-z]{3})$", str(d.get("id", "")) if isinstance(d, dict) else "")
+        if m:
+            held.setdefault(int(m.group(1)) - 1, set()).add(m.group(2).upper())
+    base = load_policy(spec.base)
+    out: list[str] = []
+    for i, row in enumerate(spec.designations):
+        if _ISO3.match(row.target.upper()) and row.target not in ("all",):
+            continue
+        try:
+            start = dt.date.fromisoformat(row.start)
+        except ValueError:
+            continue
+        report = _resolve_group(base, row.target, start, i, [])
+        if report is None:
+            continue
+        now, then = set(report.countries), held.get(i, set())
+        if now != then:
+            out.append(f"row {i + 1}: group {row.target} on {row.start} now gives {len(now)} countries, "
+                       f"the file holds {len(then)} (added {sorted(now - then)}, "
+                       f"dropped {sorted(then - now)}); "
+                       "rebuild it (the header's command) to apply today's register and assessment")
+    return out
 
 
 # ---- checking a file -------------------------------------------------------------------------------------
