@@ -71,3 +71,21 @@ def decisions_outcome(result: object) -> str:
 
     assert isinstance(result, tuple) and result[0] == 200
     return orjson.loads(result[1])["outcome"]
+
+
+def test_batch_redecides_when_designations_moved(db_url: str) -> None:
+    """Another process amended the designations since this one last decided: the batch is decided
+    again under the new version (PostgreSQL decides before taking its locks, then checks)."""
+    from visalever.service.app import create_app
+
+    app = create_app(db_url)
+    engine, runtime = app.state.engine, app.state.runtime
+    first = decisions.record_batch(engine, runtime, [(_req("v1"), None, "tok"), (_req("v2"), None, "tok")])
+    assert [decisions_outcome(o) for o in first] == ["proceed", "proceed"]
+    before = runtime.designations_version
+    with write_tx(engine) as tx:
+        tx.run("UPDATE counters SET value = value + 1 WHERE name = 'designations'")
+    again = decisions.record_batch(engine, runtime, [(_req("v3"), None, "tok"), (_req("v4"), None, "tok")])
+    assert [decisions_outcome(o) for o in again] == ["proceed", "proceed"]
+    assert runtime.designations_version == before + 1
+    engine.dispose()
