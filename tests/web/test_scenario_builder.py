@@ -42,7 +42,8 @@ def _run_and_compare(page, tmp_path: Path) -> dict:  # noqa: ANN001
     return cli
 
 
-def test_pakistan_surcharge_built_by_form_equals_the_cli(page, server, analyst_token, tmp_path) -> None:
+def test_pakistan_surcharge_built_by_form_equals_the_cli(page, server, analyst_token, tmp_path,
+                                                         screenshot) -> None:
     _open_builder(page, server, analyst_token)
     row = page.locator("#sb-rows tbody tr").first
     row.get_by_label("Row 1: nationality (ISO3) or group").fill("PAK")
@@ -57,6 +58,7 @@ def test_pakistan_surcharge_built_by_form_equals_the_cli(page, server, analyst_t
     cli = _run_and_compare(page, tmp_path)
     affected = [c["iso3"] for c in cli["countries"] if c.get("applications_affected")]
     assert affected == ["PAK"]
+    screenshot(page, "scenario-builder-pakistan")
     assert not page.recorder.errors, page.recorder.errors
 
 

@@ -121,7 +121,13 @@ async def save_scenario(request: Request, body: ScenarioIn,
         raise Unprocessable(f"{first.location()}: {first.message}",
                             detail={"errors": [e.as_dict() for e in result.errors],
                                     "groups": [g.as_dict() for g in result.groups]})
-    text, policy = await anyio.to_thread.run_sync(reforms.validate, result.yaml.encode("utf-8"))
+    raw = result.yaml.encode("utf-8")
+    if len(raw) > reforms.MAX_REFORM_BYTES:
+        count = result.yaml.count("\n- id: ")
+        raise reforms.TooLarge(f"designations: the rows expand to {count} designations ({len(raw):,} "
+                               f"bytes), over the {reforms.MAX_REFORM_BYTES:,}-byte limit of a saved reform; "
+                               "use fewer group rows (or `visalever scenario new` and the CLI: no limit)")
+    text, policy = await anyio.to_thread.run_sync(reforms.validate, raw)
     engine = request.app.state.engine
     created, row = await run_db(engine, lambda: reforms.store(engine, principal.token_id, text, policy))
     return json_response(_out(row, text, [g.as_dict() for g in result.groups]), 201 if created else 200)

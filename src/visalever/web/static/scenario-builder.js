@@ -76,10 +76,11 @@
     const n = rowsBody.children.length + 1;
     const target = VL.el("input", { type: "text", list: "sb-targets", size: 18, value: values.target || "",
       "aria-label": `Row ${n}: nationality (ISO3) or group`, placeholder: "PAK or no_agreement" });
-    const measure = VL.el("select", { "aria-label": `Row ${n}: measure` });
+    const measure = VL.el("select", { "aria-label": `Row ${n}: measure`, style: "max-width: 20em" });
     fillMeasures(measure, values.measure);
     // aria-label, not a visually hidden legend: an absolutely positioned legend escapes the table's scroll region
-    const cats = VL.el("fieldset", { class: "sb-categories", "aria-label": `Row ${n}: categories` });
+    const cats = VL.el("fieldset", { class: "sb-categories", "aria-label": `Row ${n}: categories`,
+      style: "display: flex; flex-wrap: wrap; gap: .2rem .8rem; border: 0; padding: 0; margin: 0; min-width: 14em" });
     for (const c of (catalogue && catalogue.categories) || ["visit", "study", "work", "family", "other"]) {
       const box = VL.el("input", { type: "checkbox", value: c, "data-category": c });
       if ((values.categories || []).includes(c)) box.checked = true;
