@@ -287,15 +287,23 @@ _PG_LOCK_QUOTAS_SQL = ("SELECT quota_id, nationality, category, start_date, end_
                        "FROM quotas WHERE nationality = ANY(?::text[]) AND category = ANY(?::text[]) "
                        "ORDER BY quota_id FOR UPDATE")
 _PG_LOCK_HEAD_SQL = "SELECT value, text_value FROM counters WHERE name = 'audit_head' FOR UPDATE"
-# One statement per decision, atomic by itself (so it needs no savepoint): decision row, audit entry,
-# the quota unit when granted (quota_id NULL matches no row) and the idempotency key when given.
-_PG_ITEM_SQL = (
-    "WITH d AS (" + _INSERT_SQL + "), "
+# The whole batch in ONE statement (arrays unnested server-side): decision rows, audit entries, the
+# quota units granted (counted per quota) and the idempotency keys, then the chain head. One statement
+# is atomic; a refused item (409, 422) is simply not in the arrays, so no savepoint is needed.
+# psycopg placeholders (%b: binary), not the `?` of Tx.
+_PG_BATCH_SQL = (
+    "WITH d AS (INSERT INTO decisions (decision_id, application_id, nationality, category, application_date, "
+    "outcome, quota_id, policy_id, policy_revision, idempotency_key, token_id, created_at, body) "
+    "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::date[], %b::text[], "
+    "%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[])), "
     "a AS (INSERT INTO audit_log (seq, recorded_at, kind, subject, actor, payload, prev_hash, entry_hash) "
-    "VALUES (?, ?, 'decision', ?, ?, ?, ?, ?)), "
-    "q AS (UPDATE quotas SET used = used + 1 WHERE quota_id = ?) "
-    "INSERT INTO idempotency_keys (idem_key, fingerprint, status_code, response, created_at) "
-    "SELECT ?::text, ?::text, 200, ?::text, ?::text WHERE ?::text IS NOT NULL"
+    "SELECT s, r, 'decision', j, t, p, h, e FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[], "
+    "%b::text[], %b::text[], %b::text[]) AS x(s, r, j, t, p, h, e)), "
+    "q AS (UPDATE quotas SET used = used + g.n FROM (SELECT quota_id, count(*) AS n "
+    "FROM unnest(%b::text[]) AS y(quota_id) GROUP BY quota_id) g WHERE quotas.quota_id = g.quota_id), "
+    "k AS (INSERT INTO idempotency_keys (idem_key, fingerprint, status_code, response, created_at) "
+    "SELECT k, f, 200, b, c FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[]) AS z(k, f, b, c)) "
+    "UPDATE counters SET value = %s, text_value = %s WHERE name = 'audit_head'"
 )
 
 
@@ -315,9 +323,9 @@ def _batch_pg(tx: Tx, runtime: PolicyRuntime, prepared: list[_Prepared]) -> list
        instead of deadlocking. A moved designations version decides the batch again.
     3. In memory, one item after another: replay or refuse reused keys, take quota units (a cap is
        never passed: the rows are locked and `used` is counted here), chain the audit entries.
-    4. ONE pipeline: one statement per decision (decision row, audit entry, quota unit and key,
-       atomic by itself, so no savepoint is needed: a refused item wrote nothing), the head update
-       and COMMIT.
+    4. ONE pipeline: one statement for the whole batch (decision rows, audit entries, quota units,
+       keys and the head, from arrays; atomic, so no savepoint is needed: a refused item is not in
+       the arrays) and COMMIT.
     """
     version = runtime.designations_version
     decisions_: list[Any] = []
@@ -354,7 +362,10 @@ def _batch_pg(tx: Tx, runtime: PolicyRuntime, prepared: list[_Prepared]) -> list
     results: list[Any] = [None] * len(prepared)
     claimed: dict[str, tuple[str, int]] = {}  # key -> (fingerprint, index of its first use here)
     seq, prev = int(head_seq), head_hash
-    params = []
+    cols: list[list[Any]] = [[] for _ in range(13)]  # decisions columns
+    entries: list[list[Any]] = [[] for _ in range(7)]  # audit_log columns
+    grants: list[str] = []
+    keyed: list[list[Any]] = [[] for _ in range(4)]  # idempotency_keys columns
     for i, (req, request_text, key, fp, token_id) in enumerate(prepared):
         if key is not None:
             seen = stored.get(key)
@@ -394,24 +405,29 @@ def _batch_pg(tx: Tx, runtime: PolicyRuntime, prepared: list[_Prepared]) -> list
         now = now_iso()
         seq += 1
         digest = audit.entry_hash(prev, seq, now, "decision", decision_id, token_id, payload_text)
-        params.append((decision_id, req.application_id, req.nationality, req.category, req.application_date,
-                       decision["outcome"], quota_id, policy["id"], policy["revision"], key, token_id, now,
-                       body_text, seq, now, decision_id, token_id, payload_text, prev, digest, granted,
-                       key, fp, body_text, now, key))
+        row = (decision_id, req.application_id, req.nationality, req.category, req.application_date,
+               decision["outcome"], quota_id, policy["id"], policy["revision"], key, token_id, now, body_text)
+        for col, value in zip(cols, row, strict=True):
+            col.append(value)
+        for col, value in zip(entries, (seq, now, decision_id, token_id, payload_text, prev, digest),
+                              strict=True):
+            col.append(value)
+        if granted is not None:
+            grants.append(granted)
+        if key is not None:
+            for col, value in zip(keyed, (key, fp, body_text, now), strict=True):
+                col.append(value)
         prev = digest
         results[i] = (200, body_text)
         _note_outcome(tx, decision["outcome"])
     with conn.pipeline():
-        if params:
-            tx.cursor.executemany(tx._sql(_PG_ITEM_SQL), params)
-            tx.run(_HEAD_SET_SQL, (seq, prev))
+        if cols[0]:
+            # arrays go in binary (%b): no quoting of the JSON texts, which the text format escapes
+            tx.cursor.execute(_PG_BATCH_SQL, (*cols, *entries, grants, *keyed, seq, prev))
         conn.commit()
-    if params:
+    if cols[0]:
         tx.head = (seq, prev)
     return results
-
-
-_HEAD_SET_SQL = "UPDATE counters SET value = ?, text_value = ? WHERE name = 'audit_head'"
 
 
 def _one(engine: Engine, runtime: PolicyRuntime, req: DecisionRequest, key: str | None,
