@@ -98,6 +98,8 @@ class ParameterValue(Strict):
     reference: Reference
     verified: bool = True
     note: str | None = None
+    #: A scenario's value (a reform file's what-if), not law: said as such in every reason that uses it.
+    hypothetical: bool = False
 
 
 class Parameter(Strict):

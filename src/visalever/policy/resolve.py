@@ -251,7 +251,12 @@ def _base_values(
         if pv is not None:
             amount = values["fee_amount"]
             shown = f"{values['fee_currency']} {amount:g}" if amount is not None else "not known"
-            verified = "" if pv.verified else " (figure not verified against the primary source)"
+            if pv.hypothetical:
+                verified = " (HYPOTHETICAL scenario value, not law)"
+            elif not pv.verified:
+                verified = " (figure not verified against the primary source)"
+            else:
+                verified = ""
             reasons.append(
                 (
                     "fee",

@@ -401,7 +401,7 @@ def build(spec: ScenarioSpec) -> ScenarioResult:
             "value": value,
             "reference": {"title": f"visalever scenario {sid} (hypothetical value; not law)",
                           "instrument": f"scenario {sid}, parameter row {i + 1}"},
-            "verified": False,
+            "hypothetical": True,
             "note": "Hypothetical scenario value: no primary source, by construction.",
         }
         param_row.setdefault(pid, i)
