@@ -1,5 +1,6 @@
 """Every page accessible (axe-core: no serious or critical violation), operable by keyboard with a visible
-focus, usable at 390 px and 1920 px (screenshots of both for review), and timed (reported, not asserted)."""
+focus, usable at 390 px and 1920 px (screenshots of both for review), and timed (reported, not asserted):
+the overview's map drawn and the dossier's summary shown, from navigation start in a fresh tab."""
 
 from __future__ import annotations
 
@@ -134,18 +135,3 @@ def test_page_is_accessible_by_keyboard_and_fits_390_and_1920(browser, server, a
         assert_clean(page, server.base_url)
     finally:
         context.close()
-
-
-def test_speed_is_reported(browser, server, finished_simulation, analyst_token) -> None:
-    """Overview map drawn and dossier summary visible, from navigation start, in a fresh tab at
-    1920 px (targets: < 1 s each; reported, not asserted: the machine is shared)."""
-    figures = {}
-    for name, probe in (("overview", "window.__mapDrawnAt"), ("dossier", "window.__summaryShownAt")):
-        context, page = _open(browser, server, name, finished_simulation, "desktop", analyst_token)
-        try:
-            figures[name] = page.evaluate(f"() => {probe}")
-        finally:
-            context.close()
-    print(f"\nPERF overview map drawn: {figures['overview'] / 1000:.2f} s (target < 1 s)")
-    print(f"PERF dossier COD summary visible: {figures['dossier'] / 1000:.2f} s (target < 1 s)")
-    assert all(t and t > 0 for t in figures.values())
