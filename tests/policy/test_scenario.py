@@ -67,8 +67,19 @@ def test_no_agreement_group_is_the_register_complement_on_the_start_date() -> No
     assert having and set(group.countries) == set(known_iso3()) - own - having
     assert set(group.excluded) == own | having
     assert result.policy is not None
-    added = {d.iso3 for d in result.policy.designations if d.hypothetical}
-    assert added == set(group.countries)
+    # the group is not frozen into countries: the engine resolves it on every law date
+    (act,) = result.policy.designation_groups
+    assert act.group == "no_agreement" and act.start == start
+    from visalever.policy import resolve
+    from visalever.policy.resolve import group_members
+
+    members = set(group_members(resolve(result.policy, start))[act.id]["countries"])
+    visa_free = {c for c in group.countries if base.visa_requirements.visa_free(c, "visit", start)}
+    assert members == set(group.countries) - visa_free  # no surcharge on a visa nobody needs
+    later = dt.date(2025, 9, 1)  # the UK-Iraq returns agreement (Aug 2025) takes Iraq out of the group
+    members_later = set(group_members(resolve(result.policy, later))[act.id]["countries"])
+    now_having = {a.iso3 for a in agreements_in_force("uk", later)} - having
+    assert now_having and not (members_later & now_having)
 
 
 def test_tier_group_follows_the_assessment() -> None:

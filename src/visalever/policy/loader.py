@@ -26,6 +26,7 @@ from visalever.policy.models import (
     AgreementsFile,
     Base,
     Designation,
+    DesignationGroup,
     DesignationsFile,
     Effects,
     Exemption,
@@ -76,6 +77,7 @@ class Policy:
     timing: Timing | None = None
     vocabulary: Vocabulary = field(default_factory=Vocabulary, repr=False)
     visa_requirements: VisaRequirements = field(default_factory=VisaRequirements, repr=False)
+    designation_groups: list[DesignationGroup] = field(default_factory=list)
 
     @property
     def enacted(self) -> bool:
@@ -403,11 +405,20 @@ def _build(path: Path, depth: int, text: str | None = None) -> Policy:
         if d.id in known_ids:
             raise InputError(f"duplicate designation id {d.id!r}", location=f"{path}:designations.{i}.id")
     designations = designations + list(spec.designations)
+    groups = (list(parent.designation_groups) if parent is not None else []) + list(spec.designation_groups)
+    seen_ids = {d.id for d in designations}
+    for i, g in enumerate(spec.designation_groups):
+        if g.id in seen_ids:
+            raise InputError(
+                f"duplicate designation id {g.id!r}", location=f"{path}:designation_groups.{i}.id"
+            )
+        seen_ids.add(g.id)
     origin = dict(parent.designation_origin) if parent is not None else {}
     if parent is None:
         dfile = _designations_path(jurisdiction, spec.designations_file)
         origin.update({d.id: f"{dfile}:designations.{i}" for i, d in enumerate(designations)})
     origin.update({d.id: f"{path}:designations.{i}" for i, d in enumerate(spec.designations)})
+    origin.update({g.id: f"{path}:designation_groups.{i}" for i, g in enumerate(spec.designation_groups)})
 
     status = spec.status or parent.status  # type: ignore[union-attr]
     note = spec.note if spec.note is not None else (parent.note if parent else None)
@@ -441,6 +452,7 @@ def _build(path: Path, depth: int, text: str | None = None) -> Policy:
         timing=timing,
         vocabulary=load_vocabulary(jurisdiction),
         visa_requirements=load_visa_requirements(jurisdiction),
+        designation_groups=groups,
     )
     _check_references(policy, path, rdir)
     return policy
@@ -530,6 +542,10 @@ def _check_references(policy: Policy, path: Path, rdir: Path) -> None:
                 location=f"{where}.jurisdiction",
             )
         for j, use in enumerate(d.measures):
+            check_measure_use(use, policy, f"{where}.measures.{j}")
+    for i, g in enumerate(policy.designation_groups):
+        where = policy.designation_origin.get(g.id, f"{loc}:designation_groups.{i}")
+        for j, use in enumerate(g.measures):
             check_measure_use(use, policy, f"{where}.measures.{j}")
 
 

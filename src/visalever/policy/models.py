@@ -284,6 +284,53 @@ class Designation(BaseModel):
         return self.start <= as_of and (self.end is None or as_of < self.end)
 
 
+#: Groups a scenario's act can name instead of a country, resolved for every date the law is read.
+GROUP_KINDS = ("all", "no_agreement", "tier:<tier>")
+
+
+class DesignationGroup(Strict):
+    """A scenario's act for a group of countries, resolved when the law is read, not when written.
+
+    `group`: `all`, `no_agreement` (no returns arrangement in force on the date) or `tier:<tier>` (the
+    latest cooperation assessment published by the date puts the country in that tier). Always
+    hypothetical: groups are a modelling device, and a real act names its country."""
+
+    id: str
+    title: str
+    group: str
+    start: dt.date
+    end: dt.date | None = None
+    measures: list[MeasureUse] = Field(min_length=1)
+    sources: list[Reference] = Field(min_length=1)
+    hypothetical: Literal[True] = True
+    note: str | None = None
+
+    @field_validator("group")
+    @classmethod
+    def _known_group(cls, v: str) -> str:
+        if v in ("all", "no_agreement") or (v.startswith("tier:") and len(v) > 5 and "@" not in v):
+            return v
+        raise ValueError(f"unknown group {v!r}; expected one of {list(GROUP_KINDS)}")
+
+    @model_validator(mode="after")
+    def _dates(self) -> DesignationGroup:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+    def in_force(self, as_of: dt.date) -> bool:
+        return self.start <= as_of and (self.end is None or as_of < self.end)
+
+    def matches(self, ctx: dict[str, Any]) -> bool:
+        """Whether a country's context (agreement, assessment) on the date puts it in the group."""
+        if self.group == "all":
+            return True
+        if self.group == "no_agreement":
+            return not bool((ctx.get("agreement") or {}).get("in_force"))
+        assessment = ctx.get("assessment") or {}
+        return assessment.get("tier") == self.group[len("tier:"):]
+
+
 class DesignationsFile(Strict):
     description: str | None = None
     review_interval: str | None = None
@@ -439,6 +486,7 @@ class PolicySpec(Strict):
     apply_designations: bool | None = None
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     designations: list[Designation] = Field(default_factory=list)
+    designation_groups: list[DesignationGroup] = Field(default_factory=list)
     #: The designations file of the regime this policy applies (default `designations.yaml`), so that
     #: two instruments of one jurisdiction (e.g. INA 243(d) and 212(f)) each apply only their own acts.
     designations_file: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+\.yaml$")

@@ -100,6 +100,10 @@ def change_dates(policy: Policy, designations: Any = None) -> list[dt.date]:
         out.add(d.start)
         if d.end is not None:
             out.add(d.end)
+    for g in policy.designation_groups:
+        out.add(g.start)
+        if g.end is not None:
+            out.add(g.end)
     for param in policy.parameters.values():
         out.update(param.values)
     out.update(policy.visa_requirements.change_dates())

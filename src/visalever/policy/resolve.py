@@ -303,6 +303,11 @@ def _act(d: Designation) -> ActRef:
     )
 
 
+def _group_act(g: Any) -> ActRef:
+    url = next((s.url for s in g.sources if s.url), None)
+    return ActRef(id=g.id, title=g.title, url=url, start=g.start, end=g.end, hypothetical=True)
+
+
 def _use_reason(
     measure_id: str,
     measure: Measure,
@@ -417,6 +422,9 @@ def resolve_rows(
             if d.in_force(as_of) and d.measures:
                 by_country.setdefault(d.iso3, []).append(d)
     base_cache: dict[str, tuple[dict, list, tuple[tuple[str, str], ...]]] = {}
+    groups_in_force = [
+        g for g in policy.designation_groups if policy.apply_designations and g.in_force(as_of)
+    ]
     base_has_context = any(
         isinstance(v, ValueRef) and v.context
         for eff in [policy.base.all, *policy.base.categories.values()]
@@ -448,6 +456,18 @@ def resolve_rows(
                         None,
                     )
                 )
+        for g in groups_in_force:
+            if not g.matches(ctx):
+                continue
+            act = _group_act(g)
+            evidence = (
+                f"HYPOTHETICAL group designation from a scenario: group {g.group} holds for {iso3} on "
+                f"{as_of.isoformat()} (resolved from the agreements register and the assessment of that date)"
+            )
+            for j, use in enumerate(g.measures):
+                m = policy.measures[use.measure]
+                key = f"group.{g.id}.{j}"
+                applied.append((use.measure, g.id, m.legal_reference, evidence, use, key, act))
         for d in by_country.get(iso3, []):
             act = _act(d)
             for j, use in enumerate(d.measures):
@@ -512,6 +532,24 @@ def resolve_rows(
                 immune or None,
             )
     return rows
+
+
+def group_members(table: MeasuresTable) -> dict[str, dict[str, Any]]:
+    """Which countries each of the policy's designation groups became on the table's date."""
+    out: dict[str, dict[str, Any]] = {}
+    for g in table.policy.designation_groups:
+        members = sorted(
+            {row.iso3 for row in table.rows.values() if any(r.source == g.id for _, r in row.reasons)}
+            | {row.iso3 for row in table.rows.values() for s in row.scoped if s.act == g.id}
+        )
+        out[g.id] = {
+            "group": g.group,
+            "title": g.title,
+            "as_of": table.as_of.isoformat(),
+            "in_force": g.in_force(table.as_of),
+            "countries": members,
+        }
+    return out
 
 
 def scoped_slots(table: MeasuresTable) -> int:

@@ -297,6 +297,7 @@ def build(spec: ScenarioSpec) -> ScenarioResult:
 
     groups: list[GroupReport] = []
     designations: list[dict[str, Any]] = []
+    group_acts: list[dict[str, Any]] = []  # groups the engine resolves on every date (designation_groups)
     origin_row: list[int] = []  # designation index in the YAML -> row
     for i, row in enumerate(spec.designations):
         before = len(errors)
@@ -350,6 +351,27 @@ def build(spec: ScenarioSpec) -> ScenarioResult:
             continue
         m = base.measures[measure]
         scope = "+".join(cats) if cats else "all categories"
+        if not is_country and dynamic_group(target):
+            # resolved by the engine on every date the law is read (the simulation's law date), not
+            # frozen here: the report above is a preview of what it gives on the row's start date
+            g: dict[str, Any] = {
+                "id": f"{sid}-r{i + 1}-group",
+                "title": f"HYPOTHETICAL: {measure} for group {target} ({scope}), scenario row {i + 1}",
+                "group": target,
+                "start": start.isoformat(),
+            }
+            if end is not None:
+                g["end"] = end.isoformat()
+            g["sources"] = [{"title": f"visalever scenario {sid} (hypothetical)",
+                             "instrument": f"row {i + 1}"}]
+            use_g: dict[str, Any] = {"measure": measure}
+            if cats:
+                use_g["categories"] = list(cats)
+            g["measures"] = [use_g]
+            g["note"] = (f"Row {i + 1}: group {target}, resolved on each date from the agreements register "
+                         "and the assessment published by then.")
+            group_acts.append(g)
+            continue
         for iso3 in countries:
             d: dict[str, Any] = {
                 "id": f"{sid}-r{i + 1}-{iso3.lower()}",
@@ -408,7 +430,7 @@ def build(spec: ScenarioSpec) -> ScenarioResult:
 
     if errors:
         return ScenarioResult(sid, spec.base, None, errors, groups)
-    text = render_yaml(spec, sid, base, designations, parameters, groups)
+    text = render_yaml(spec, sid, base, designations, parameters, groups, group_acts)
     from visalever.policy.loader import load_policy_text
 
     try:
@@ -440,8 +462,15 @@ def _map_loader_error(err: InputError, origin_row: list[int], param_row: dict[st
     return RowError("scenario", None, "", str(err))
 
 
+def dynamic_group(target: str) -> bool:
+    """Groups the engine resolves on each date (`all`, `no_agreement`, `tier:<tier>`); a tier of a
+    named period (`tier:<tier>@<period>`) is fixed, so it is expanded into countries here."""
+    return target in ("all", "no_agreement") or (target.startswith("tier:") and "@" not in target)
+
+
 def render_yaml(spec: ScenarioSpec, sid: str, base: Any, designations: list[dict[str, Any]],
-                parameters: dict[str, Any], groups: list[GroupReport]) -> str:
+                parameters: dict[str, Any], groups: list[GroupReport],
+                group_acts: list[dict[str, Any]] | None = None) -> str:
     """The reform file: a header saying how to rebuild it, then the reform itself (loader format)."""
     rows = [f"{r.target}:{r.measure}:{'+'.join(r.categories) if r.categories else 'all'}:{r.start}"
             + (f":{r.end}" if r.end else "") for r in spec.designations]
@@ -457,7 +486,8 @@ def render_yaml(spec: ScenarioSpec, sid: str, base: Any, designations: list[dict
         ROWS_MARK + json.dumps(spec_dict(spec, sid), separators=(",", ":"), ensure_ascii=True),
     ]
     for g in groups:
-        header.append(f"# Row {g.row + 1}: group {g.group} on {g.as_of} -> {len(g.countries)} countries "
+        when = "resolved on each law date; on" if dynamic_group(g.group) else "on"
+        header.append(f"# Row {g.row + 1}: group {g.group} {when} {g.as_of} -> {len(g.countries)} countries "
                       f"({g.basis}):")
         header.extend("#   " + " ".join(g.countries[k:k + 24]) for k in range(0, len(g.countries), 24))
     summary = "; ".join(rows + sets)
@@ -473,6 +503,8 @@ def render_yaml(spec: ScenarioSpec, sid: str, base: Any, designations: list[dict
         doc["parameters"] = parameters
     if designations:
         doc["designations"] = designations
+    if group_acts:
+        doc["designation_groups"] = group_acts
     body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=200, default_flow_style=None)
     return "\n".join(header) + "\n" + body
 
@@ -522,6 +554,8 @@ def group_drift(text: str) -> list[str]:
     out: list[str] = []
     for i, row in enumerate(spec.designations):
         if _ISO3.match(row.target.upper()) and row.target not in ("all",):
+            continue
+        if dynamic_group(row.target):  # resolved by the engine on every date: no frozen list to drift
             continue
         try:
             start = dt.date.fromisoformat(row.start)

@@ -128,6 +128,7 @@ def simulate(
     `policies` maps a `policy`/`baseline` reference to an already loaded Policy (the service passes
     reforms uploaded to its database this way); other references are loaded by `load_policy`."""
     from visalever import policy as policy_mod  # noqa: PLC0415 - heavy, and built by another module
+    from visalever.policy.resolve import group_members  # noqa: PLC0415
 
     report = progress or _noop
     as_of = request.as_of or date(request.year, 12, 31)
@@ -239,6 +240,12 @@ def simulate(
             "as_of": as_of.isoformat(),
             "note": "the law in force on as_of is applied to the whole year's flows (a scenario); single "
             "decisions follow each application's own date",
+        },
+        "scenario_groups": {
+            "baseline": group_members(policy_mod.resolve(base_policy, as_of)),
+            "reform": group_members(policy_mod.resolve(reform_policy, as_of)),
+            "why": "designation groups of a scenario resolve on the law date from the agreements register "
+            "and the assessment published by then; these are the countries each group became",
         },
         "measures_not_simulated": {
             "baseline": list(base_cells.unsimulated),
