@@ -42,6 +42,7 @@
     VL.table(document.getElementById("policy-list"),
       VL.columnsOf(items, ["id", "title", "jurisdiction", "status", "extends", "note"]), items, {
         caption: "Policies", filename: "visalever-policies", pathPrefix: "", id: "policies", rowKey: "id",
+        collapsed: "Show all policies", json: () => items,
       });
     for (const p of items) {
       selectA.append(VL.el("option", { value: p.id }, p.id));
@@ -50,22 +51,35 @@
     return items;
   }
 
+  /* What an analyst reads first stays open (parameters, tiers, measures applied); the rest of the policy
+   * document sits behind "Show table", reached from the jump list. */
+  const OPEN_PARTS = new Set(["parameters", "tiers", "measures_applied"]);
+  const isMoneyUnit = (u) => /^[A-Z]{3}$/.test(String(u || ""));
+
   function renderOne(json, id) {
     const view = VL.clear(document.getElementById("policy-view"));
     document.getElementById("policy-heading").textContent = `Policy ${id} as of ${asOf.value}`;
     const scalars = Object.fromEntries(Object.entries(json).filter(([, v]) => v === null || typeof v !== "object"));
     VL.definitionList(view, scalars);
-    for (const [key, value] of Object.entries(json)) {
-      if (value === null || typeof value !== "object") continue;
+    const parts = Object.entries(json).filter(([, v]) => v !== null && typeof v === "object");
+    if (parts.length > 1) {
+      view.append(VL.el("nav", { class: "jump-list", "aria-label": "Parts of this policy" },
+        VL.el("ul", {}, parts.map(([key]) => VL.el("li", {}, VL.el("a", { href: `#part-${key}` }, key.replace(/_/g, " ")))))));
+    }
+    for (const [key, value] of parts) {
       const section = VL.el("div", { class: "policy-part", "data-part": key });
-      view.append(VL.el("h3", {}, key), section);
+      view.append(VL.el("h3", { id: `part-${key}` }, key.replace(/_/g, " ")), section);
+      const collapsed = OPEN_PARTS.has(key) ? false : "Show table";
       if (Array.isArray(value) && value.every((v) => v && typeof v === "object" && !Array.isArray(v))) {
-        VL.table(section, VL.columnsOf(value), value, { caption: key, filename: `visalever-${id}-${key}-${asOf.value}`,
-          pathPrefix: key });
+        // Money shown rounded with its currency where a row says its unit is one (fees, surcharges).
+        const columns = VL.columnsOf(value).map((c) => (c.key === "value" ? { ...c,
+          format: (v, r) => (typeof v === "number" && isMoneyUnit(r.unit) ? VL.money(v, r.unit) : VL.node(v)) } : c));
+        VL.table(section, columns, value, { caption: key, filename: `visalever-${id}-${key}-${asOf.value}`,
+          pathPrefix: key, collapsed, json: () => value });
       } else {
         const rows = [...leaves(value, key).entries()].map(([path, v]) => ({ path, value: v }));
         VL.table(section, [{ key: "path", label: "field" }, { key: "value", label: "value" }], rows,
-          { caption: key, filename: `visalever-${id}-${key}-${asOf.value}` });
+          { caption: key, filename: `visalever-${id}-${key}-${asOf.value}`, collapsed, json: () => value });
       }
     }
   }
