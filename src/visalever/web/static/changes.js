@@ -74,6 +74,9 @@
         caption: `${rows.length} changes ${until.value ? `from ${since.value} to ${until.value}` : `since ${since.value}`}`,
         filename: "visalever-changes", id: "changes", rowKey: "id",
       });
+      // the law as data has no release: its vintage is the dated, cited YAML this server carries
+      VL.setVintage(`the law as data in this server's regime files (each change cites its own source); `
+        + `${rows.length} changes listed`);
     } catch (err) {
       VL.error(err.message);
     }
