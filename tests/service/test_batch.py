@@ -89,3 +89,28 @@ def test_batch_redecides_when_designations_moved(db_url: str) -> None:
     assert [decisions_outcome(o) for o in again] == ["proceed", "proceed"]
     assert runtime.designations_version == before + 1
     engine.dispose()
+
+
+def test_only_proceed_consumes_a_quota(db_url: str) -> None:
+    """`not_required` (a visa-free national) and `invalid` (the regime's own nationals) never take a
+    unit, even under a quota for their nationality and category; the audit cross-check agrees."""
+    from visalever.service.app import create_app
+
+    app = create_app(db_url)
+    engine, runtime = app.state.engine, app.state.runtime
+    with write_tx(engine) as tx:
+        for quota_id, nat, cat in (("fra-visit", "FRA", "visit"), ("gbr-work", "GBR", "work")):
+            quotas.create(tx, QuotaRequest.model_validate(
+                {"quota_id": quota_id, "nationality": nat, "category": cat, "start": "2026-01-01",
+                 "end": "2026-12-31", "limit": 1}), None)
+    items = [(DecisionRequest.model_validate({"application_id": f"o{i}", "nationality": nat, "category": cat,
+                                              "application_date": "2026-03-10"}), f"o{i}", "tok")
+             for i, (nat, cat) in enumerate([("FRA", "visit"), ("FRA", "visit"), ("GBR", "work")])]
+    out = decisions.record_batch(engine, runtime, items)
+    assert [decisions_outcome(o) for o in out] == ["not_required", "not_required", "invalid"]
+    with read_tx(engine) as tx:
+        used = tx.all("SELECT quota_id, used FROM quotas ORDER BY quota_id")
+        assert used == [("fra-visit", 0), ("gbr-work", 0)]
+        report = audit.verify(tx)
+        assert report.ok, report
+    engine.dispose()
