@@ -1,5 +1,7 @@
 """Schemathesis over /openapi.json of a live server (bounded number of cases per operation), with a
-token that may decide and one that may administer: no 5xx anywhere."""
+token that may decide and one that may administer: no 5xx anywhere, and every response conforms to
+the published document (its status is listed, its body matches the schema: e.g. no `Money` with a
+null amount, no undocumented outcome)."""
 
 from __future__ import annotations
 
@@ -31,7 +33,8 @@ def test_no_server_errors(tmp_path, role: str) -> None:  # type: ignore[no-untyp
     tokens = tokens_for(db_url)
     with ServeProcess(db_url) as server:
         service = Service(server, db_url, tokens)
-        cmd = [*_schemathesis(), "run", f"{service.url}/openapi.json", "--checks", "not_a_server_error",
+        cmd = [*_schemathesis(), "run", f"{service.url}/openapi.json", "--checks",
+               "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance",
                "--max-examples", str(MAX_EXAMPLES), "--seed", "7", "--phases", "examples,coverage,fuzzing",
                "--exclude-path-regex", "^/v1/simulations", "--exclude-path-regex", "^/(countries|assets)",
                "--header", f"Authorization: Bearer {tokens[role]}", "--request-timeout", "30", "--no-color"]

@@ -109,6 +109,7 @@ def _extend_openapi(app: FastAPI) -> None:
             schemas.setdefault(name, sub)
         schemas["DecisionRequest"] = extra
         components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+        _document_transport_errors(schema)
         for route in iter_routes(app):  # each operation says which permission (and so token) it needs
             permission = declared_permission(route)
             for method in getattr(route, "methods", None) or ():
@@ -126,6 +127,30 @@ def _extend_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+#: Statuses any operation can return before its handler runs (the server's own limits), and those of
+#: any operation that takes a body (malformed JSON, too large); listed so that clients and schemathesis'
+#: status-code conformance check see every status a route can answer.
+_ANY_ROUTE = {431: "Request header fields too large (see serve --max-header-bytes)"}
+_WITH_BODY = {
+    400: "Malformed request (e.g. a body that is not JSON, or a bad header)",
+    413: "Request body over the limit",
+}
+
+
+def _document_transport_errors(schema: dict[str, Any]) -> None:
+    error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete") or not isinstance(operation, dict):
+                continue
+            responses = operation.setdefault("responses", {})
+            extra = dict(_ANY_ROUTE)
+            if "requestBody" in operation or method in ("post", "put", "patch"):
+                extra.update(_WITH_BODY)
+            for code, text in extra.items():
+                responses.setdefault(str(code), {"description": text, "content": error_ref})
 
 
 def app_from_env() -> FastAPI:

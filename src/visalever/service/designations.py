@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from visalever.service import audit
-from visalever.service.clock import canonical_json, now_iso
+from visalever.service.canonical import canonical_json, now_iso
 from visalever.service.db import Tx, write_tx
 from visalever.service.errors import Conflict, NotFound
 

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from visalever.errors import InputError
-from visalever.service.clock import now_iso
+from visalever.service.canonical import now_iso
 from visalever.service.db import Tx, read_tx, write_tx
 from visalever.service.errors import ServiceError, Unprocessable
 from visalever.service.urls import check_urls

@@ -180,6 +180,9 @@ class AuditVerification(BaseModel):
     entries: int
     first_broken_seq: int | None = None
     reason: str | None = None
+    keyed: bool | None = Field(default=None, description="Whether entries were checked under the HMAC key")
+    checkpoints: int | None = Field(default=None, description="Signed checkpoints checked (from the files)")
+    warnings: list[str] = Field(default_factory=list, description="e.g. UNKEYED: the chain has no key")
 
 
 class ErrorOut(BaseModel):

@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from visalever.errors import InputError
 from visalever.service.auth import TokenRefused
-from visalever.service.clock import now_iso, sha256_hex
+from visalever.service.canonical import now_iso, sha256_hex
 from visalever.service.db import read_tx, write_tx
 
 ROLES = ("viewer", "caseworker", "analyst", "policy_admin", "auditor")
