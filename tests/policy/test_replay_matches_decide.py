@@ -211,3 +211,25 @@ def test_enum_typed_columns_replay_like_strings() -> None:
     b = replay(enum, policy, as_of).select(FIELDS)
     assert a.equals(b)
     assert a.filter(pl.col("outcome").is_null()).height == 0
+
+
+def test_frames_without_class_or_group_columns_agree_with_decide() -> None:
+    """Frames that carry no visa_class, applicant_group or exemptions take replay's shortcut (each
+    table row's answer for an application that says neither): it must equal decide's answer."""
+    cases = [
+        ("uk-transactional-2025", "IND", "work", dt.date(2025, 7, 1)),  # route-limited quota
+        ("uk-transactional-2025", "IND", "visit", dt.date(2025, 7, 1)),
+        ("us-243d", "ERI", "visit", dt.date(2018, 1, 1)),  # class-limited suspension
+        ("us-243d", "KHM", "visit", dt.date(2018, 1, 1)),  # group-limited
+        ("us-243d", "FRA", "visit", dt.date(2018, 1, 1)),  # no visa needed
+        ("uk-statutory", "GBR", "visit", dt.date(2025, 7, 1)),  # own nationals
+    ]
+    for policy_id, iso3, category, day in cases:
+        policy = load_policy(policy_id)
+        frame = pl.DataFrame({"application_id": ["a"], "nationality": [iso3], "category": [category],
+                              "application_date": [day]})
+        row = replay(frame, policy).to_dicts()[0]
+        d = decide(Application(application_id="a", nationality=iso3, category=category,
+                               application_date=day), policy)
+        assert (row["outcome"], row["quota"], row["fee_amount"]) == (
+            d.outcome, d.quota, d.fee.amount if d.fee else None), (policy_id, iso3, category)

@@ -21,7 +21,6 @@ from typing import Any
 from visalever.errors import InputError
 from visalever.policy.loader import Policy
 from visalever.policy.models import (
-    OUTCOME_SEVERITY,
     Application,
     Decision,
     LegalReference,
@@ -31,7 +30,7 @@ from visalever.policy.models import (
     Reason,
     Unknown,
 )
-from visalever.policy.resolve import FIELD_COLUMNS, MeasuresTable, Row, Scoped, resolve
+from visalever.policy.resolve import FIELD_COLUMNS, MeasuresTable, Row, Scoped, apply_scoped, resolve
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -238,26 +237,9 @@ def decide(
     quota = values["quota"]
     missing: list[MissingInformation] = []
     if scoped:
-        severity = OUTCOME_SEVERITY[outcome]
-        hits = []
-        for s in scoped:
-            lacking = tuple(
-                f for f in s.needs() if (visa_class if f == "visa_class" else group) is None
-            )
-            could_change = OUTCOME_SEVERITY[s.outcome] > severity or (s.quota is not None and severity == 0)
-            if lacking and could_change:
-                missing.extend(_missing(s, lacking, policy))
-                hits.append(s)
-            elif not lacking and s.matches(visa_class, group):
-                hits.append(s)
-        if missing:
-            outcome = "needs_information"
-        else:
-            for s in hits:
-                if OUTCOME_SEVERITY[s.outcome] > OUTCOME_SEVERITY[outcome]:
-                    outcome = s.outcome
-                if s.quota is not None:
-                    quota = s.quota
+        outcome, quota, lacking, hits = apply_scoped(outcome, quota, scoped, visa_class, group)
+        for s, fields in lacking:
+            missing.extend(_missing(s, fields, policy))
         if hits:
             reasons = [*reasons, *(s.reason for s in hits)]
     priority_allowed = values["priority_allowed"]

@@ -19,7 +19,14 @@ import polars as pl
 from visalever.errors import InputError
 from visalever.policy.loader import Policy
 from visalever.policy.models import CATEGORIES, OUTCOME_SEVERITY
-from visalever.policy.resolve import FIELD_COLUMNS, ROW_FIELDS, designation_set, resolve, scoped_slots
+from visalever.policy.resolve import (
+    FIELD_COLUMNS,
+    FLAG_SLOTS,
+    ROW_FIELDS,
+    designation_set,
+    resolve,
+    scoped_slots,
+)
 
 OUTPUT_COLUMNS = (
     "outcome",
@@ -230,7 +237,15 @@ def _replay_at(
     slots = scoped_slots(table)
     # Columns constant over the table become literals, not 3.5M-row gathers.
     cols: dict[str, pl.Series] = {f"__m_{c}": measures.get_column(c) for c in ROW_FIELDS}
-    cols["__final"] = measures.get_column("final")
+    has_class_col = "visa_class" in frame.columns
+    has_group_col = "applicant_group" in frame.columns
+    if slots and not (has_class_col or has_group_col or has_ex):
+        # no class, group or exemption on any record: the table already holds each row's answer
+        cols["__m_outcome"] = measures.get_column("outcome_noinfo")
+        cols["__m_quota"] = measures.get_column("quota_noinfo")
+        slots = 0
+    # final / severities / scope bits, packed by resolve into one integer column (one gather)
+    cols["__flags"] = measures.get_column("flags")
     immune_fields = []
     if has_ex:
         cols.update({f"__b_{c}": measures.get_column(f"base_{c}") for c in ROW_FIELDS})
@@ -239,14 +254,13 @@ def _replay_at(
             if column.null_count() < column.len():
                 cols[f"__imm_{f}"] = column
                 immune_fields.append(f)
-    has_class_col = "visa_class" in frame.columns
-    has_group_col = "applicant_group" in frame.columns
     if slots:
-        cols["__sev"] = measures.get_column("sev")
-        if has_ex:
-            cols["__b_sev"] = measures.get_column("base_sev")
+        if slots > FLAG_SLOTS:
+            raise InputError(
+                f"more than {FLAG_SLOTS} class/group-limited measures on one row", location="policy"
+            )
     for i in range(slots):
-        parts = ["sev", "has_classes", "has_groups", "quota"]
+        parts = ["sev", "quota"]
         parts += ["visa_classes"] if has_class_col else []
         parts += ["groups"] if has_group_col else []
         for part in parts:
@@ -258,6 +272,8 @@ def _replay_at(
         else:
             exprs.append(s.gather(key).alias(name))
     joined = frame.with_columns(exprs)
+    flags = pl.col("__flags")
+    final_flag = flags % 2 == 1
 
     # which exemptable fields each record is exempt from (a row the visa list decided has none)
     exempt: dict[str, pl.Expr] = {}
@@ -268,7 +284,7 @@ def _replay_at(
             if f in immune_fields:  # exemptions a measure on this row overrides do not count
                 none: pl.Expr = pl.lit([], pl.List(pl.String))
                 claimed = claimed.list.set_difference(pl.col(f"__imm_{f}").fill_null(none))
-            exempt[f] = (claimed.list.len().fill_null(0) > 0) & ~pl.col("__final")
+            exempt[f] = (claimed.list.len().fill_null(0) > 0) & ~final_flag
         else:
             exempt[f] = pl.lit(False)
     vals: dict[str, pl.Expr] = {c: pl.col(f"__m_{c}") for c in ROW_FIELDS}
@@ -282,31 +298,49 @@ def _replay_at(
     outcome = vals["outcome"]
     quota = vals["quota"]
     if slots:
-        # Severities are integers precomputed per table row: no string work over millions of records.
-        base_sev = pl.col("__sev")
+        # Severities are integers precomputed per table row (no string work over millions of records),
+        # and each intermediate is materialised once: an expression used by several others would
+        # otherwise be evaluated again inside each of them.
+        base_sev = (flags // 2) % 4
         if has_ex:
-            base_sev = pl.when(exempt["outcome"]).then(pl.col("__b_sev")).otherwise(base_sev)
-        needs = pl.lit(False)
-        raised = pl.lit(False)
-        best_sev = base_sev
+            base_sev = pl.when(exempt["outcome"]).then((flags // 8) % 4).otherwise(base_sev)
+        joined = joined.with_columns(
+            __bsev=base_sev.cast(pl.Int8),
+            __ex_out=exempt["outcome"],
+            __ex_quota=exempt["quota"],
+        )
+        base_sev = pl.col("__bsev")
+        needs_cols, raise_cols = [], []
+        best_sev: pl.Expr = base_sev
         for i in range(slots):
-            s_sev, s_has_cls, s_has_grp, s_q = (
-                pl.col(f"__s{i}_{p}") for p in ("sev", "has_classes", "has_groups", "quota")
-            )
-            live = ((s_sev > 0) & ~exempt["outcome"]) | (s_q.is_not_null() & ~exempt["quota"])
+            s_sev, s_q = pl.col(f"__s{i}_sev"), pl.col(f"__s{i}_quota")
+            s_has_cls = (flags // (2 ** (5 + 2 * i))) % 2 == 1
+            s_has_grp = (flags // (2 ** (6 + 2 * i))) % 2 == 1
+            live = ((s_sev > 0) & ~pl.col("__ex_out")) | (s_q.is_not_null() & ~pl.col("__ex_quota"))
             lacking = (s_has_cls & visa_class.is_null()) | (s_has_grp & group.is_null())
             could = (s_sev > base_sev) | (s_q.is_not_null() & (base_sev == 0))
-            needs = needs | (live & lacking & could)
             hit = live & ~lacking
             if has_class_col:
                 listed = pl.col(f"__s{i}_visa_classes").list.contains(visa_class).fill_null(False)
                 hit = hit & (~s_has_cls | listed)
             if has_group_col:
                 hit = hit & (~s_has_grp | pl.col(f"__s{i}_groups").list.contains(group).fill_null(False))
-            raise_out = hit & (s_sev > best_sev)
-            raised = raised | raise_out
-            best_sev = pl.when(raise_out).then(s_sev).otherwise(best_sev)
-            quota = pl.when(hit & s_q.is_not_null()).then(s_q).otherwise(quota)
+            joined = joined.with_columns(**{f"__live{i}": live, f"__lack{i}": lacking, f"__could{i}": could})
+            joined = joined.with_columns(**{
+                f"__need{i}": pl.col(f"__live{i}") & pl.col(f"__lack{i}") & pl.col(f"__could{i}"),
+                f"__hit{i}": hit.fill_null(False),
+            })
+            raise_out = pl.col(f"__hit{i}") & (s_sev > best_sev)
+            joined = joined.with_columns(**{f"__raise{i}": raise_out})
+            joined = joined.with_columns(
+                __best=pl.when(pl.col(f"__raise{i}")).then(s_sev).otherwise(best_sev).cast(pl.Int8)
+            )
+            best_sev = pl.col("__best")
+            quota = pl.when(pl.col(f"__hit{i}") & s_q.is_not_null()).then(s_q).otherwise(quota)
+            needs_cols.append(f"__need{i}")
+            raise_cols.append(f"__raise{i}")
+        needs = pl.any_horizontal(needs_cols)
+        raised = pl.any_horizontal(raise_cols)
         by_sev = (
             pl.when(best_sev == OUTCOME_SEVERITY["invalid"]).then(pl.lit("invalid"))
             .when(best_sev == OUTCOME_SEVERITY["refused"]).then(pl.lit("refused"))
@@ -320,8 +354,10 @@ def _replay_at(
         pl.col("priority_service").fill_null(False) if "priority_service" in frame.columns else pl.lit(False)
     )
     date = pl.col("application_date")
-    out = joined.with_columns(__outcome=outcome, __pa=vals["priority_allowed"])
-    proceed = pl.col("__outcome") == "proceed"
+    out = joined.with_columns(__outcome=outcome, __pa=vals["priority_allowed"]).with_columns(
+        __proceed=pl.col("__outcome") == "proceed"  # once, not once per output column
+    )
+    proceed = pl.col("__proceed")
     earliest = date + pl.duration(days=vals["slowdown_days"])
     days = (
         pl.when(priority & pl.col("__pa") & vals["priority_processing_days"].is_not_null())
@@ -337,10 +373,10 @@ def _replay_at(
     # visa needed, own nationals) the currency means nothing. It stays the table's literal rather than
     # millions of materialised strings (which cost more than the rest of the output together).
     if measures.get_column("final").any():  # own nationals / no visa needed: nothing else applies
-        final = pl.col("__final")
+        final = final_flag
         fee_amount, s_amount = (pl.when(~final).then(e) for e in (fee_amount, s_amount))
         permissions = {k: pl.when(~final).then(e) for k, e in permissions.items()}
-    if measures.get_column("quota").null_count() < measures.height or slots:
+    if cols["__m_quota"].null_count() < measures.height or slots:
         permissions["quota"] = pl.when(proceed | (pl.col("__outcome") == "needs_information")).then(
             permissions["quota"]
         )

@@ -552,6 +552,40 @@ def group_members(table: MeasuresTable) -> dict[str, dict[str, Any]]:
     return out
 
 
+def apply_scoped(
+    outcome: str, quota: Any, scoped: Sequence[Scoped], visa_class: str | None, group: str | None
+) -> tuple[str, Any, list[tuple[Scoped, tuple[str, ...]]], list[Scoped]]:
+    """The per-application rule for class/group-limited measures, shared by `decide` and the table's
+    "no class, no group given" columns that `replay` reads: (outcome, quota, lacking, hits).
+
+    A measure whose scope needs a field the application lacks, and which could change the answer (a
+    more severe outcome, or a quota on an application that would proceed), makes the outcome
+    `needs_information`; otherwise every matching measure applies (most severe outcome, its quota)."""
+    severity = OUTCOME_SEVERITY[outcome]
+    lacking_all: list[tuple[Scoped, tuple[str, ...]]] = []
+    hits: list[Scoped] = []
+    for s in scoped:
+        lacking = tuple(f for f in s.needs() if (visa_class if f == "visa_class" else group) is None)
+        could_change = OUTCOME_SEVERITY[s.outcome] > severity or (s.quota is not None and severity == 0)
+        if lacking and could_change:
+            lacking_all.append((s, lacking))
+            hits.append(s)
+        elif not lacking and s.matches(visa_class, group):
+            hits.append(s)
+    if lacking_all:
+        return "needs_information", quota, lacking_all, hits
+    for s in hits:
+        if OUTCOME_SEVERITY[s.outcome] > OUTCOME_SEVERITY[outcome]:
+            outcome = s.outcome
+        if s.quota is not None:
+            quota = s.quota
+    return outcome, quota, [], hits
+
+
+#: class/group-limited measures per row whose scope bits fit in the `flags` column (5 + 2 x 13 < 32)
+FLAG_SLOTS = 13
+
+
 def scoped_slots(table: MeasuresTable) -> int:
     """How many class/group-limited measures the busiest row carries (the replay's slot count)."""
     return max((len(r.scoped) for r in table.rows.values()), default=0)
@@ -581,6 +615,21 @@ def _to_frame(table: MeasuresTable) -> pl.DataFrame:
         rec.update({f"base_{k}": row.base[k] for k in ROW_FIELDS})
         rec["sev"] = OUTCOME_SEVERITY.get(row.values["outcome"], 0)
         rec["base_sev"] = OUTCOME_SEVERITY.get(row.base["outcome"], 0)
+        # the per-row facts replay needs as bits of one small integer: one gather instead of several
+        flags = int(row.final) | rec["sev"] << 1 | rec["base_sev"] << 3
+        for i, sc in enumerate(row.scoped[:FLAG_SLOTS]):
+            flags |= (sc.visa_classes is not None) << (5 + 2 * i)
+            flags |= (sc.applicant_groups is not None) << (6 + 2 * i)
+        rec["flags"] = flags
+        # the answer for an application that gives neither class nor group (and no exemption): what
+        # replay reads for frames without those columns, instead of evaluating every measure per record
+        if row.scoped and not row.final:
+            out_ni, quota_ni, _, _ = apply_scoped(
+                row.values["outcome"], row.values["quota"], row.scoped, None, None
+            )
+        else:
+            out_ni, quota_ni = row.values["outcome"], row.values["quota"]
+        rec["outcome_noinfo"], rec["quota_noinfo"] = out_ni, quota_ni
         for f in FIELD_COLUMNS:
             imm = (row.immune or {}).get(f)
             rec[f"immune_{f}"] = sorted(imm) if imm else None
@@ -629,6 +678,9 @@ def _to_frame(table: MeasuresTable) -> pl.DataFrame:
                     "final": pl.Boolean,
                     "sev": pl.Int8,
                     "base_sev": pl.Int8,
+                    "flags": pl.Int32,
+                    "outcome_noinfo": pl.String,
+                    "quota_noinfo": pl.Int64,
                     "unknown_fields": pl.List(pl.String),
                     **{f"immune_{f}": pl.List(pl.String) for f in FIELD_COLUMNS},
                 }
