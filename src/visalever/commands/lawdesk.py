@@ -7,19 +7,9 @@ import datetime as dt
 
 import typer
 
-from visalever.commands._common import emit_csv, emit_json, emit_table, fail, user_errors
+from visalever.commands._common import emit_csv, emit_json, emit_table, fail, parse_date, user_errors
 
 MEASURE_COLUMNS = ["jurisdiction", "lever", "status", "ground", "start", "end", "title", "scope", "source"]
-
-
-def _day(text: str | None, name: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        fail(f"--{name}: not a date YYYY-MM-DD: {text!r}")
-    return None
 
 
 def _fmt(fmt: str, allowed: tuple[str, ...]) -> str:
@@ -46,7 +36,7 @@ def register(app: typer.Typer) -> None:
         from visalever.policy.in_force import measures_for
 
         fmt = _fmt(format, ("table", "json"))
-        day = _day(date, "date") or dt.date.today()
+        day = parse_date(date, "date") or dt.date.today()
         levers = measures_for(nationality, day, jurisdiction)
         rows = [lv.as_dict() for lv in levers]
         if fmt == "json":
@@ -77,9 +67,9 @@ def register(app: typer.Typer) -> None:
         from visalever.policy.changes import COLUMNS, changes_between
 
         fmt = _fmt(format, ("table", "json", "csv"))
-        start = _day(since, "since")
+        start = parse_date(since, "since")
         assert start is not None
-        rows = [c.as_dict() for c in changes_between(start, _day(until, "until"), jurisdiction)]
+        rows = [c.as_dict() for c in changes_between(start, parse_date(until, "until"), jurisdiction)]
         if fmt == "json":
             emit_json(rows)
         elif fmt == "csv":
