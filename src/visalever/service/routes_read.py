@@ -195,10 +195,8 @@ async def revisions(jurisdiction: Jurisdiction | None = None,
                                          Query(max_length=100, description="id or 'prefix.'")] = None,
                     ) -> Response:
     """Same rows as `visalever data revisions --format json` (owned by `visalever.snapshot`)."""
-    try:
-        from visalever import snapshot
-    except ImportError as err:
-        raise Unavailable(f"revisions: the snapshot module is not available ({err})") from None
+    from visalever import snapshot
+
     try:
         rows = snapshot.revisions(jurisdiction, country, period, indicator)
     except InputError as err:
