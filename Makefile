@@ -26,10 +26,14 @@ install: $(STAMP)
 
 install-test: $(TEST_STAMP) system-deps
 
-## run: start the HTTP app on the committed snapshot and an embedded SQLite database
+## run: start the HTTP app on the committed snapshot and an embedded SQLite database, with a keyed audit
+## chain (var/audit.key, made once) and its checkpoint file
 run: $(STAMP)
 	@mkdir -p var
-	$(BIN)/visalever serve --host $(HOST) --port $(PORT) --db $(DB)
+	@# a new database gets a keyed chain; one made before the key existed stays unkeyed (serve says so)
+	@[ -f var/audit.key ] || [ -f var/visalever.db ] || $(BIN)/visalever audit keygen --out var/audit.key
+	$(BIN)/visalever serve --host $(HOST) --port $(PORT) --db $(DB) \
+		$$([ -f var/audit.key ] && echo --audit-key-file var/audit.key --audit-checkpoints var/audit-checkpoints.jsonl)
 
 ## system-deps: Debian's PostgreSQL 15 and Chromium for the integration and browser tests
 system-deps:
