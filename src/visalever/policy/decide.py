@@ -121,7 +121,9 @@ def _variant(table: MeasuresTable, row: Row, exemptions: tuple[str, ...]) -> tup
     if hit is not None:
         return hit
     policy = table.policy
-    fields = exempt_fields(policy, exemptions, row.immune) if not row.final else frozenset()
+    fields = exempt_fields(policy, exemptions, row.immune)  # unknown exemptions are errors on every row
+    if row.final:  # no visa needed / own nationals: no measure for an exemption to lift
+        fields = frozenset()
     values = dict(row.values)
     for f in fields:
         for col in FIELD_COLUMNS[f]:
