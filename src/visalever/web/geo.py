@@ -1,4 +1,5 @@
-"""Country outlines for the dashboard map: the vendored world-atlas TopoJSON decoded to GeoJSON.
+"""Country outlines for the dashboard map: world-atlas TopoJSON (read from the raw data folder,
+`geo/world_atlas/`, like every other official input, never copied into the repository) decoded to GeoJSON.
 
 Plotly's choropleth reads GeoJSON, while world-atlas (Natural Earth, ISC licence) ships TopoJSON
 keyed by ISO 3166-1 *numeric* codes. The data API keys every figure by ISO *alpha-3*, so the
@@ -16,7 +17,13 @@ from typing import Any
 
 import pycountry
 
-ATLAS_PATH = Path(__file__).resolve().parent / "static" / "vendor" / "world-atlas" / "countries-110m.json"
+from visalever.errors import InputError
+from visalever.paths import raw_data_root
+
+
+def atlas_dir() -> Path:
+    """`geo/world_atlas/` under the raw data root (VISALEVER_RAW_DATA or ../shared/data)."""
+    return raw_data_root() / "geo" / "world_atlas"
 
 Point = list[float]
 
@@ -96,6 +103,10 @@ def topology_to_geojson(topology: dict[str, Any], object_name: str = "countries"
 
 @lru_cache(maxsize=1)
 def world_geojson_bytes() -> bytes:
-    """The vendored 110m world as compact GeoJSON bytes (computed once per process)."""
-    topology = json.loads(ATLAS_PATH.read_text(encoding="utf-8"))
+    """The 110m world as compact GeoJSON bytes (computed once per process); a missing file is an
+    InputError naming it (the page then says the map is unavailable)."""
+    path = atlas_dir() / "countries-110m.json"
+    if not path.is_file():
+        raise InputError("world-atlas outlines not found (set VISALEVER_RAW_DATA)", location=str(path))
+    topology = json.loads(path.read_text(encoding="utf-8"))
     return json.dumps(topology_to_geojson(topology), separators=(",", ":")).encode("utf-8")

@@ -3,7 +3,7 @@
 Every page is a thin Jinja2 shell; the figures on it are fetched by the browser from the same
 `/v1/...` JSON endpoints that the page links to as its "JSON twin", so a number on screen can never
 drift from the API's. Nothing is loaded from another host: Plotly.js comes from the installed
-`plotly` Python package, the outlines from the vendored world-atlas file, and a Content-Security-Policy
+`plotly` Python package, the outlines from world-atlas in the raw data folder, and a Content-Security-Policy
 of `'self'` makes the browser refuse anything else.
 
 Mounted by the service's `create_app(...)` with `app.include_router(visalever.web.routes.router)`.
@@ -20,7 +20,8 @@ import jinja2
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from visalever.web.geo import world_geojson_bytes
+from visalever.errors import InputError
+from visalever.web.geo import atlas_dir, world_geojson_bytes
 
 WEB_ROOT = Path(__file__).resolve().parent
 STATIC_ROOT = WEB_ROOT / "static"
@@ -173,12 +174,22 @@ def plotly_js() -> FileResponse:
 
 @router.get(ASSET_PREFIX + "/world.geojson")
 def world_geojson() -> Response:
-    """Vendored world-atlas outlines as GeoJSON keyed by ISO3 (see `visalever.web.geo`)."""
-    return Response(
-        world_geojson_bytes(),
-        media_type="application/geo+json",
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
+    """World-atlas outlines as GeoJSON keyed by ISO3 (see `visalever.web.geo`)."""
+    try:
+        body = world_geojson_bytes()
+    except InputError as err:
+        raise HTTPException(status_code=503, detail=str(err)) from None
+    cache = {"Cache-Control": "public, max-age=3600"}
+    return Response(body, media_type="application/geo+json", headers=cache)
+
+
+@router.get(ASSET_PREFIX + "/world-atlas-LICENSE")
+def world_atlas_licence() -> FileResponse:
+    """The world-atlas licence, from the same raw folder as the outlines."""
+    path = atlas_dir() / "LICENSE"
+    if not path.is_file():
+        raise HTTPException(status_code=503, detail=f"{path}: world-atlas licence not found")
+    return FileResponse(path, media_type="text/plain; charset=utf-8")
 
 
 @router.get(ASSET_PREFIX + "/{asset_path:path}")

@@ -1,7 +1,7 @@
 /* Overview: a world map (agreement status, assessed tier, designations in force, visas at stake) as of a
  * date, from the /v1 JSON twins; the table under the map holds exactly the rows drawn.
  *
- * The map is plain SVG drawn here from the vendored world-atlas outlines (GeoJSON keyed by ISO3, served
+ * The map is plain SVG drawn here from the world-atlas outlines (raw data folder) (GeoJSON keyed by ISO3, served
  * by this app): no chart library to parse first, so the map is on screen as soon as the figures arrive.
  * Each legend entry is one kind (one agreement kind, one tier, one bin of a count), never a mixture.
  * The assessment period defaults to the latest one that can be scored, and the page says which and why. */
