@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from visalever.service import audit, decisions, quotas
+from visalever.service import audit, group_commit, quotas
 from visalever.service.db import read_tx, write_tx
 from visalever.service.errors import Conflict, ServiceError
 from visalever.service.schemas import DecisionRequest, QuotaRequest
@@ -48,7 +48,7 @@ def test_batch_keeps_idempotency_caps_and_audit(db_url: str) -> None:
         (_req("c"), "k-c", "tok"),                        # the cap of 2 is used up by a and b
         (_req("b"), "k-b", "tok"),                        # a repeat later in the batch replays too
     ]
-    out = decisions.record_batch(engine, runtime, items)
+    out = group_commit.record_batch(engine, runtime, items)
     assert out[1] == out[0] and isinstance(out[0], tuple)
     assert isinstance(out[2], Conflict)
     assert isinstance(out[3], ServiceError) and "exemptions" in out[3].message
@@ -61,7 +61,7 @@ def test_batch_keeps_idempotency_caps_and_audit(db_url: str) -> None:
         assert tx.first("SELECT count(*) FROM idempotency_keys WHERE idem_key = 'k-x'")[0] == 0  # type: ignore[index]
         report = audit.verify(tx)
         assert report.ok, report
-    again = decisions.record_batch(engine, runtime, [(_req("a"), "k-a", "tok"), (_req("d"), "k-d", "tok")])
+    again = group_commit.record_batch(engine, runtime, [(_req("a"), "k-a", "tok"), (_req("d"), "k-d", "tok")])
     assert again[0] == out[0] and decisions_outcome(again[1]) == "quota_exhausted"
     engine.dispose()
 
@@ -80,12 +80,12 @@ def test_batch_redecides_when_designations_moved(db_url: str) -> None:
 
     app = create_app(db_url)
     engine, runtime = app.state.engine, app.state.runtime
-    first = decisions.record_batch(engine, runtime, [(_req("v1"), None, "tok"), (_req("v2"), None, "tok")])
+    first = group_commit.record_batch(engine, runtime, [(_req("v1"), None, "tok"), (_req("v2"), None, "tok")])
     assert [decisions_outcome(o) for o in first] == ["proceed", "proceed"]
     before = runtime.designations_version
     with write_tx(engine) as tx:
         tx.run("UPDATE counters SET value = value + 1 WHERE name = 'designations'")
-    again = decisions.record_batch(engine, runtime, [(_req("v3"), None, "tok"), (_req("v4"), None, "tok")])
+    again = group_commit.record_batch(engine, runtime, [(_req("v3"), None, "tok"), (_req("v4"), None, "tok")])
     assert [decisions_outcome(o) for o in again] == ["proceed", "proceed"]
     assert runtime.designations_version == before + 1
     engine.dispose()
@@ -106,11 +106,43 @@ def test_only_proceed_consumes_a_quota(db_url: str) -> None:
     items = [(DecisionRequest.model_validate({"application_id": f"o{i}", "nationality": nat, "category": cat,
                                               "application_date": "2026-03-10"}), f"o{i}", "tok")
              for i, (nat, cat) in enumerate([("FRA", "visit"), ("FRA", "visit"), ("GBR", "work")])]
-    out = decisions.record_batch(engine, runtime, items)
+    out = group_commit.record_batch(engine, runtime, items)
     assert [decisions_outcome(o) for o in out] == ["not_required", "not_required", "invalid"]
     with read_tx(engine) as tx:
         used = tx.all("SELECT quota_id, used FROM quotas ORDER BY quota_id")
         assert used == [("fra-visit", 0), ("gbr-work", 0)]
         report = audit.verify(tx)
         assert report.ok, report
+    engine.dispose()
+
+
+def test_tokens_checked_inside_the_batch_postgres(pg) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL reads each caller's token in the batch's own transaction: in one batch a valid
+    caseworker is recorded under its token_id, while a revoked, an expired, an unknown and a viewer
+    token get 401/401/401/403 and leave nothing behind (no decision, no key, no audit entry)."""
+    from fastapi import HTTPException
+
+    from visalever.service.app import create_app
+    from visalever.service.group_commit import BearerToken
+    from visalever.service.tokens import create_token_with_id, revoke_token
+
+    app = create_app(pg.create_database())
+    engine, runtime, store = app.state.engine, app.state.runtime, app.state.tokens
+    id_cw, caseworker = create_token_with_id(engine, "caseworker")
+    id_rev, revoked = create_token_with_id(engine, "caseworker")
+    _, expired = create_token_with_id(engine, "caseworker", expires_at="2020-01-01T00:00:00+00:00")
+    _, viewer = create_token_with_id(engine, "viewer")
+    revoke_token(engine, id_rev)
+    callers = [caseworker, revoked, expired, "vl_unknown", viewer]
+    items = [(_req(f"t{i}"), f"t{i}", BearerToken.of(token)) for i, token in enumerate(callers)]
+    out = group_commit.record_batch(engine, runtime, items, store)
+    assert decisions_outcome(out[0]) == "proceed"
+    statuses = [o.status_code if isinstance(o, HTTPException) else o for o in out[1:]]
+    assert statuses == [401, 401, 401, 403], out
+    assert "revoked" in out[1].detail and "expired" in out[2].detail
+    with read_tx(engine) as tx:
+        assert tx.all("SELECT application_id, token_id FROM decisions") == [("t0", id_cw)]
+        assert tx.all("SELECT idem_key FROM idempotency_keys") == [("t0",)]
+        assert tx.first("SELECT count(*) FROM audit_log WHERE kind = 'decision'") == (1,)
+        assert audit.verify(tx).ok
     engine.dispose()

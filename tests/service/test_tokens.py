@@ -98,6 +98,13 @@ def _revoke_and_expire(db_url: str, workers: int) -> None:
                 r = c.post("/v1/decisions", json=application("tok-2"),
                            headers={"Authorization": f"Bearer {caseworker}"})
                 assert r.status_code == 401 and "revoked" in r.json()["error"]
+            # the token comes before the body and the Idempotency-Key, also where the batch reads it
+            bad = {"Authorization": f"Bearer {caseworker}", "Content-Type": "application/json"}
+            assert c.post("/v1/decisions", content=b"{", headers=bad).status_code == 401
+            assert c.post("/v1/decisions", json=application("tok-3"),
+                          headers={**bad, "Idempotency-Key": "x" * 500}).status_code == 401
+            assert c.post("/v1/decisions", content=b"{", headers={
+                **bad, "Authorization": f"Bearer {old}"}).status_code == 403
         assert set(_statuses(server.base_url, old)) == {404}
         past = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).isoformat(timespec="seconds")
         run_sql(db_url, "UPDATE tokens SET expires_at = ? WHERE token_id = ?", (past, id_old))

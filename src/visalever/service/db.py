@@ -266,6 +266,12 @@ def _raw_tx_inner(engine: Engine, write: bool, sqlite: bool) -> Iterator[Tx]:
         raise
     finally:
         raw.close()  # back to the pool (a dropped connection is discarded)
+    committed(tx)
+
+
+def committed(tx: Tx) -> None:
+    """After a COMMIT: note that the database answers again (after an outage) and announce what the
+    transaction appended (audit checkpoints, metrics) through the `AFTER_COMMIT` hooks."""
     if _DOWN_SINCE:
         note_database_up()
     if tx.head is not None or tx.outcomes:

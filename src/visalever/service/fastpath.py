@@ -5,10 +5,12 @@ solver and exception middlewares cost about as much CPU as the decision itself (
 every mounted route). This handler does exactly what the routed endpoint does, with the same
 helpers: body limit (`http.read_body`, 413), bearer token and role (401/403), Idempotency-Key
 check (400), body validated by pydantic-core from bytes (422 naming the property), then the decision
-through `DecisionBatcher` (group commit on both backends). Errors go through `http.error_parts`,
-the same mapping as the app's exception handlers (one copy: 4xx, or 503 while the database is
-down). Every other request passes through untouched; the FastAPI
-route stays registered for the OpenAPI document and as the reference implementation.
+through the process's group commit (`group_commit`: one transaction for the decisions that arrive
+together, on both backends). On PostgreSQL a stored token is read inside that transaction; a request
+refused before it (400, 422, 503) reads its token first, so 401/403 still come first. Errors go
+through `http.error_parts`, the same mapping as the app's exception handlers (one copy: 4xx, or 503
+while the database is down). Every other request passes through untouched; the FastAPI route stays
+registered for the OpenAPI document and as the reference implementation.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from typing import Any
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from visalever.service import decisions, metrics
+from visalever.service import metrics
 from visalever.service.auth import TokenRefused, authorize, token_from_header
 from visalever.service.errors import Unavailable
+from visalever.service.group_commit import BearerToken, DecisionBatcher, PgGroupCommit
 from visalever.service.http import (
     MAX_BODY_BYTES,
     check_idempotency_key,
@@ -42,7 +45,7 @@ class DecisionFastPath:
         self.app = app
         self.state = state
         self.limit = limit
-        self._batcher: decisions.DecisionBatcher | None = None
+        self._batcher: DecisionBatcher | PgGroupCommit | None = None
         self._lookups: _TokenLookups | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -75,22 +78,53 @@ class DecisionFastPath:
         state = self.state
         auth = headers.get(b"authorization")
         token = token_from_header(auth.decode("latin-1") if auth is not None else None)
-        if token and getattr(state.tokens, "blocking", False):
-            if self._lookups is None:
-                self._lookups = _TokenLookups(state.tokens)
-            principal = authorize(await self._lookups.read(token), token, "decisions.create")
-        else:
-            principal = authorize(state.tokens, token, "decisions.create")
         key_raw = headers.get(b"idempotency-key")
-        key = check_idempotency_key(key_raw.decode("latin-1") if key_raw is not None else None)
-        req = parse_body(DecisionRequest, raw)
-        runtime = state.runtime
-        if runtime is None:
-            raise Unavailable(f"policy: the policy engine is not available ({state.runtime_error})")
-        if self._batcher is None:  # group commit: the decisions of a moment share one transaction
-            self._batcher = decisions.DecisionBatcher(state.engine, runtime)
-        status, text = await self._batcher.submit(req, key, principal.token_id)
+        group = self._group_commit()
+        if token and isinstance(group, PgGroupCommit) and state.tokens.read_in_batch(token):
+            # PostgreSQL: the token is read inside the batch's own transaction (no round trip of its
+            # own). A request refused before the batch still answers 401/403 first, as every route.
+            try:
+                key = check_idempotency_key(key_raw.decode("latin-1") if key_raw is not None else None)
+                req = parse_body(DecisionRequest, raw)
+                self._runtime()
+            except Exception:
+                authorize(await self._token_lookups().read(token), token, "decisions.create")
+                raise
+            caller: Any = BearerToken.of(token)
+        else:
+            if token and getattr(state.tokens, "blocking", False):
+                principal = authorize(await self._token_lookups().read(token), token, "decisions.create")
+            else:
+                principal = authorize(state.tokens, token, "decisions.create")
+            key = check_idempotency_key(key_raw.decode("latin-1") if key_raw is not None else None)
+            req = parse_body(DecisionRequest, raw)
+            self._runtime()
+            caller = principal.token_id
+        status, text = await group.submit(req, key, caller)
         return status, text.encode("utf-8")
+
+    def _runtime(self) -> Any:
+        runtime = self.state.runtime
+        if runtime is None:
+            raise Unavailable(f"policy: the policy engine is not available ({self.state.runtime_error})")
+        return runtime
+
+    def _group_commit(self) -> Any:
+        """The process's group commit (created on first use, when the runtime exists)."""
+        if self._batcher is None:
+            state = self.state
+            if state.runtime is None:
+                return None
+            if state.engine.dialect.name == "sqlite":
+                self._batcher = DecisionBatcher(state.engine, state.runtime)
+            else:
+                self._batcher = PgGroupCommit(state.engine, state.runtime, state.tokens)
+        return self._batcher
+
+    def _token_lookups(self) -> _TokenLookups:
+        if self._lookups is None:
+            self._lookups = _TokenLookups(self.state.tokens)
+        return self._lookups
 
 
 class _Looked:

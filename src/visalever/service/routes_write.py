@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import Response
 
-from visalever.service import audit, decisions, designations, quotas
+from visalever.service import audit, decisions, designations, group_commit, quotas
 from visalever.service.auth import Principal, require
 from visalever.service.db import read_tx
 from visalever.service.errors import Unavailable, Unprocessable
@@ -56,7 +56,7 @@ async def post_decision(request: Request,
     if engine.dialect.name == "sqlite":  # group commit: one transaction for a turn's decisions
         batcher = getattr(request.app.state, "decision_batcher", None)
         if batcher is None:
-            batcher = request.app.state.decision_batcher = decisions.DecisionBatcher(engine, runtime)
+            batcher = request.app.state.decision_batcher = group_commit.DecisionBatcher(engine, runtime)
         status, text = await batcher.submit(body, key, principal.token_id)
         return json_response(None, status, text)
     status, text = await run_db(
