@@ -426,7 +426,13 @@ class PgGroupCommit:
         if self._conn is None or self._conn.closed:
             import psycopg
 
-            self._conn = await psycopg.AsyncConnection.connect(self._conninfo, connect_timeout=5)
+            # Every statement of a batch is a primary-key or index probe. psycopg prepares a statement
+            # on its 5th use and PostgreSQL then keeps a generic plan made with the statistics of that
+            # moment: on a new database (empty tables) that plan scanned idempotency_keys in full, and
+            # kept doing so as the table grew until autovacuum's next ANALYZE (a minute or more; most
+            # of a decision's database time). Seq scans off on this connection keep the index plans.
+            self._conn = await psycopg.AsyncConnection.connect(self._conninfo, connect_timeout=5,
+                                                               options="-c enable_seqscan=off")
         return self._conn
 
     async def _abandon(self, drop: bool) -> None:
