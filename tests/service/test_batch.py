@@ -146,3 +146,44 @@ def test_tokens_checked_inside_the_batch_postgres(pg) -> None:  # type: ignore[n
         assert tx.first("SELECT count(*) FROM audit_log WHERE kind = 'decision'") == (1,)
         assert audit.verify(tx).ok
     engine.dispose()
+
+
+def test_designations_loaded_meanwhile_decide_again_postgres(pg, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL decides a batch outside any transaction with the designations this process holds;
+    when another request of the process loads newer ones in the middle, the batch is decided again
+    under them (never with a half-known version, never a crash)."""
+    from visalever.service.app import create_app
+    from visalever.service.runtime import PolicyRuntime
+
+    app = create_app(pg.create_database())
+    engine, runtime = app.state.engine, app.state.runtime
+    assert decisions_outcome(group_commit.record_batch(engine, runtime, [(_req("r0"), None, "tok")])[0]) \
+        == "proceed"
+    with write_tx(engine) as tx:
+        tx.run("UPDATE counters SET value = value + 1 WHERE name = 'designations'")
+    real = PolicyRuntime.decide
+    calls: list[int] = []
+
+    def racing(self, tx, req, version=None):  # type: ignore[no-untyped-def]
+        if not calls:  # another request of this process loads the new version first
+            with read_tx(engine) as other:
+                self.designations_for(other)
+        calls.append(1)
+        return real(self, tx, req, version)
+
+    monkeypatch.setattr(PolicyRuntime, "decide", racing)
+    batches: list[int] = []
+    real_record = group_commit.PgGroupCommit.record
+
+    async def counted(self, items):  # type: ignore[no-untyped-def]
+        batches.append(len(items))
+        return await real_record(self, items)
+
+    monkeypatch.setattr(group_commit.PgGroupCommit, "record", counted)
+    out = group_commit.record_batch(engine, runtime, [(_req("r1"), None, "tok"), (_req("r2"), None, "tok")])
+    assert [decisions_outcome(o) for o in out] == ["proceed", "proceed"]
+    assert batches == [2]  # decided again inside the batch, not item by item after a failure
+    with read_tx(engine) as tx:
+        assert tx.first("SELECT count(*) FROM decisions")[0] == 3  # type: ignore[index]
+        assert audit.verify(tx).ok
+    engine.dispose()

@@ -49,12 +49,13 @@ from visalever.service.decisions import (
     record_sqlite,
 )
 from visalever.service.errors import Conflict, ServiceError
-from visalever.service.runtime import PolicyRuntime
+from visalever.service.runtime import DesignationsMoved, PolicyRuntime
 from visalever.service.schemas import DecisionRequest
 from visalever.service.tokens import BATCH_LOOKUP_SQL, hash_token
 
 MAX_BATCH = 64
 MAX_ATTEMPTS = 8
+GATHER_S = 0.004
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,6 +359,8 @@ class PgGroupCommit:
         self._reused = self._commit_sent = False
         self._pending: list[tuple[Item, asyncio.Future]] = []
         self._draining = False
+        self._gathered: asyncio.Future | None = None
+        self._expect, self._last_end = 0, 0.0  # size and end (loop time) of the last batch
 
     async def submit(self, req: DecisionRequest, key: str | None, caller: Any) -> tuple[int, str]:
         """Queue one decision; returns (status, body text) after its batch committed, or raises."""
@@ -367,17 +370,30 @@ class PgGroupCommit:
         if not self._draining:
             self._draining = True
             loop.create_task(self._drain())
+        elif self._gathered is not None and len(self._pending) >= self._expect and not self._gathered.done():
+            self._gathered.set_result(None)
         return await future
 
     async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while self._pending:
+                if len(self._pending) < self._expect and loop.time() - self._last_end < GATHER_S:
+                    # The callers answered by the last batch are sending their next requests: give
+                    # them up to GATHER_S to join this batch. A batch holds the audit-head lock for two
+                    # round trips whatever its size, so with several processes a batch of one taken
+                    # the moment the first request is back made every other wait a whole turn.
+                    self._gathered = loop.create_future()
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._gathered, GATHER_S)
+                    self._gathered = None
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                 try:
                     outcomes = await self.record([item for item, _ in batch])
                 except BaseException as err:  # never leave a request waiting forever
                     outcomes = [err] * len(batch)
                 _settle(batch, outcomes)
+                self._expect, self._last_end = len(batch), loop.time()
         finally:
             self._draining = False
 
@@ -475,9 +491,12 @@ class PgGroupCommit:
         decided: list[Any] = []
         for req, *_ in prepared:
             try:
-                decided.append(runtime.decide(None, req, version))  # type: ignore[arg-type]
+                decided.append(runtime.decide(None, req, version))
             except (ServiceError, InputError) as err:
                 decided.append(err)
+            except DesignationsMoved:  # another request of this process loaded newer ones meanwhile
+                await self._load_designations()
+                raise _StaleDesignations() from None
         keys = [p[2] for p in prepared if p[2] is not None]
         digests = sorted({p[4].digest for p in prepared if isinstance(p[4], BearerToken)})
         pairs = {(prepared[i][0].nationality, prepared[i][0].category) for i, d in enumerate(decided)

@@ -33,6 +33,11 @@ def _validation_error(err: ValidationError, prefix: str = "") -> Unprocessable:
     return Unprocessable(message, detail=detail)
 
 
+class DesignationsMoved(Exception):
+    """The designations this process applies changed while a caller decided without a transaction:
+    load them (`designations_for` with a transaction) and decide again."""
+
+
 class PolicyRuntime:
     """One policy, with the database's designations applied, cached per designations version."""
 
@@ -73,7 +78,7 @@ class PolicyRuntime:
             raise Unprocessable(str(err)) from None
         return designation.model_dump(mode="json")
 
-    def designations_for(self, tx: Tx, version: int | None = None) -> Any:
+    def designations_for(self, tx: Tx | None, version: int | None = None) -> Any:
         """The stored designations as the engine's `DesignationSet`, refreshed when the version moved.
 
         `version` is the counter when the caller already read it in this transaction (one statement
@@ -81,6 +86,8 @@ class PolicyRuntime:
         current = store.version(tx) if version is None else int(version)
         if current == self._version:
             return self._designations
+        if tx is None:  # a caller deciding outside a transaction (PostgreSQL group commit)
+            raise DesignationsMoved(f"designations version {current} is not the one loaded ({self._version})")
         with self._lock:
             if current != self._version:
                 from visalever.policy.models import Designation
@@ -103,7 +110,7 @@ class PolicyRuntime:
         """The version of the designations currently applied in this process."""
         return self._version
 
-    def decide(self, tx: Tx, req: DecisionRequest, version: int | None = None) -> dict[str, Any]:
+    def decide(self, tx: Tx | None, req: DecisionRequest, version: int | None = None) -> dict[str, Any]:
         """The engine's Decision for `req` as a JSON-ready dict (decision_id filled in by the caller)."""
         from visalever.policy import Application, decide
 
