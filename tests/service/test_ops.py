@@ -148,6 +148,43 @@ def test_serve_waits_then_survives_a_database_crash(own_pg: PostgresServer) -> N
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_worker_started_during_an_outage_waits(own_pg: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker process (uvicorn starts or restarts one from `app_from_env`) waits for an unreachable
+    database for `--db-wait` seconds, as `serve` does, instead of dying with a traceback."""
+    from fastapi.testclient import TestClient
+
+    from visalever.service.app import app_from_env
+
+    db_url = f"postgresql+psycopg://postgres@127.0.0.1:{own_pg.port}/postgres"
+    monkeypatch.setenv("VISALEVER_DB", db_url)
+    monkeypatch.setenv("VISALEVER_DB_WAIT", "60")
+    built: list[object] = []
+    thread = threading.Thread(target=lambda: built.append(_build(app_from_env)))
+    thread.start()
+    time.sleep(1.5)
+    assert thread.is_alive() and not built  # still waiting, not failed
+    own_pg.start()
+    thread.join(120)
+    assert len(built) == 1 and not isinstance(built[0], BaseException), built
+    with TestClient(built[0]) as client:  # type: ignore[arg-type]
+        assert client.get("/readyz").status_code == 200
+        # the decision fast path wraps the app: no token is a 401 with the JSON body
+        r = client.post("/v1/decisions", json=application("w", "IND"))
+        assert r.status_code == 401 and r.json()["error"].startswith("Authorization")
+    monkeypatch.setenv("VISALEVER_DB_WAIT", "0")
+    own_pg.kill()
+    with pytest.raises(Exception) as failed:  # noqa: PT011 - 0 s: the connection error, at once
+        app_from_env()
+    assert "127.0.0.1" in str(failed.value) or "connect" in str(failed.value).lower()
+
+
+def _build(factory: object) -> object:
+    try:
+        return factory()  # type: ignore[operator]
+    except BaseException as err:  # noqa: BLE001 - reported to the test thread
+        return err
+
+
 def _start(server: ServeProcess) -> BaseException | None:
     try:
         server.start()

@@ -79,6 +79,7 @@ def serve(
         load_policy(policy)  # a bad policy id fails here with one line, not in every worker
     os.environ["VISALEVER_DB"] = url
     os.environ["VISALEVER_POLICY"] = policy
+    os.environ["VISALEVER_DB_WAIT"] = str(db_wait)  # a worker (re)started during an outage waits too
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         import tempfile
 

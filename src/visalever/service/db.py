@@ -359,16 +359,18 @@ def database_is_down() -> bool:
     return bool(_DOWN_SINCE)
 
 
-def wait_for_database(url: str, limit_s: float, *, say: Callable[[str], None] = print) -> Engine:
+def wait_for_database(url: str | None, limit_s: float, *, say: Callable[[str], None] = print,
+                      **engine_options: Any) -> Engine:
     """Open (and migrate) the database, retrying with exponential backoff (0.5 s doubling to 5 s) while
-    it is unreachable, for at most `limit_s` seconds; then the last error propagates."""
+    it is unreachable, for at most `limit_s` seconds; then the last error propagates. `engine_options`
+    go to `open_database` (pool size, background checkpoint)."""
     deadline = time.monotonic() + limit_s
     delay = 0.5
     attempt = 0
     while True:
         attempt += 1
         try:
-            return open_database(url)
+            return open_database(url, **engine_options)
         except Exception as err:
             if not database_unreachable(err) or time.monotonic() + delay > deadline:
                 raise
