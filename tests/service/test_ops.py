@@ -148,7 +148,8 @@ def test_serve_waits_then_survives_a_database_crash(own_pg: PostgresServer) -> N
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_worker_started_during_an_outage_waits(own_pg: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_started_during_an_outage_waits(own_pg: PostgresServer,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker process (uvicorn starts or restarts one from `app_from_env`) waits for an unreachable
     database for `--db-wait` seconds, as `serve` does, instead of dying with a traceback."""
     from fastapi.testclient import TestClient

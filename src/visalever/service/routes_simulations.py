@@ -5,14 +5,13 @@
 (`POST /v1/reforms`); they are never file paths, so a request cannot make the server open, or
 reveal the existence of, any file. A POST returns a job id; short runs may already be `done` in that
 first answer (the server waits briefly), long runs report `progress` in 0..1 until the result is
-there. Jobs live in the memory of the server process that ran them and are visible to the token that
-started them only.
+there. Jobs run in the process that received the POST and are stored in the database
+(`simulation_jobs`), so any process or host answers the GET; a job is visible to the token that
+started it only.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -24,6 +23,7 @@ from visalever.service import reforms
 from visalever.service.auth import Principal, require
 from visalever.service.errors import NotFound, Unprocessable
 from visalever.service.schemas import SimulationJobOut, error_responses
+from visalever.service.simulation_jobs import JobStore
 from visalever.simulate.jobs import RUNNER
 from visalever.simulate.run import SimulationRequest, simulate
 
@@ -32,8 +32,6 @@ router = APIRouter(prefix="/v1", tags=["simulations"])
 # How long POST waits for a run to finish before answering with a running job.
 SHORT_RUN_WAIT_SECONDS = 2.0
 POLICY_REF = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$"
-_OWNERS: OrderedDict[str, str] = OrderedDict()  # job id -> token id of the caller who started it
-_OWNERS_LOCK = threading.Lock()
 
 
 class SimulationBody(SimulationRequest):
@@ -85,11 +83,8 @@ def create_simulation(request: Request, body: SimulationBody,
         body.model_dump(mode="json"),
         lambda progress: simulate(run, progress=progress, policies=loaded),
         wait_seconds=0.0,
+        on_change=_store(request).recorder(principal.token_id),
     )
-    with _OWNERS_LOCK:
-        _OWNERS[job.id] = principal.token_id
-        while len(_OWNERS) > 1000:
-            _OWNERS.popitem(last=False)
     _wait(job, SHORT_RUN_WAIT_SECONDS)
     view = job.view()
     status = 201 if job.status in ("done", "failed") else 202
@@ -106,12 +101,19 @@ def _wait(job: Any, seconds: float) -> None:
 
 @router.get("/simulations/{job_id}", response_model=SimulationJobOut,
             responses=error_responses(401, 403, 404, 503))
-def get_simulation(job_id: str,
+def get_simulation(request: Request, job_id: str,
                    principal: Annotated[Principal, Depends(require("simulations.run"))]) -> dict[str, Any]:
-    """Status, progress (0..1) and, when done, the result of one of the caller's simulation jobs."""
-    job = RUNNER.get(job_id)
-    with _OWNERS_LOCK:
-        owner = _OWNERS.get(job_id)
-    if job is None or owner != principal.token_id:
+    """Status, progress (0..1) and, when done, the result of one of the caller's simulation jobs
+    (answered by any server process: jobs are stored in the database)."""
+    view = _store(request).get(job_id, principal.token_id)
+    if view is None:
         raise NotFound(f"job_id: no simulation job {job_id!r} started with this token")
-    return job.view()
+    return view
+
+
+def _store(request: Request) -> JobStore:
+    """The app's job store (one per app, made on first use)."""
+    store = getattr(request.app.state, "simulation_jobs", None)
+    if store is None:
+        store = request.app.state.simulation_jobs = JobStore(request.app.state.engine)
+    return store

@@ -1,8 +1,10 @@
 """Background simulation jobs: an id, a status, a progress fraction and, when done, the result.
 
 Simulations with microdata or many draws take seconds; the API must answer at once. A small in-process
-runner (one worker thread per job, bounded by a semaphore) is enough for one server process; results
-are kept in memory for the life of the process, the oldest evicted first beyond `max_jobs`.
+runner (one worker thread per job, bounded by a semaphore) runs them; results are kept in memory for
+the life of the process, the oldest evicted first beyond `max_jobs`. The service also stores every
+change through `on_change` (`visalever.service.simulation_jobs`), so that any process answers for
+a job.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,33 +64,43 @@ class JobRunner:
         work: Callable[[Callable[[float, str], None]], dict[str, Any]],
         *,
         wait_seconds: float = 0.0,
+        on_change: Callable[[Job], None] | None = None,
     ) -> Job:
-        """Start `work(progress)` in a thread and return its job; wait up to `wait_seconds` for short runs."""
+        """Start `work(progress)` in a thread and return its job; wait up to `wait_seconds` for short runs.
+
+        `on_change(job)` (e.g. a database store, so that other processes can answer for the job) is
+        called once before the thread starts, then from the job's thread on every change of status
+        or progress; it must not raise."""
         job = Job(id=uuid.uuid4().hex, request=request)
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > self._max_jobs:
                 self._jobs.popitem(last=False)
+        changed = on_change or (lambda _job: None)
+        changed(job)
 
         def progress(fraction: float, message: str) -> None:
             job.progress = max(job.progress, min(1.0, float(fraction)))
             job.message = message
+            changed(job)
 
         def target() -> None:
             with self._slots:
                 job.status = "running"
+                changed(job)
+                status, result, error = "failed", None, None
                 try:
-                    job.result = work(progress)
-                    job.progress = 1.0
-                    job.status = "done"
+                    result, status = work(progress), "done"
                 except InputError as err:
-                    job.error = str(err)
-                    job.status = "failed"
+                    error = str(err)
                 except Exception as err:  # noqa: BLE001 - a job's failure is reported, not raised in a thread
-                    job.error = f"{type(err).__name__}: {err}"
-                    job.status = "failed"
-                finally:
-                    job.finished = datetime.now(UTC).isoformat()
+                    error = f"{type(err).__name__}: {err}"
+                finished = datetime.now(UTC).isoformat()
+                final = replace(job, status=status, result=result, error=error, finished=finished,
+                                progress=1.0 if status == "done" else job.progress)
+                changed(final)  # stored first: whoever sees the job finished here finds it stored too
+                job.result, job.error, job.finished, job.progress = result, error, finished, final.progress
+                job.status = status
 
         thread = threading.Thread(target=target, name=f"simulation-{job.id[:8]}", daemon=True)
         thread.start()
