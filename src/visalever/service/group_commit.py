@@ -144,7 +144,25 @@ def _one(engine: Engine, runtime: PolicyRuntime, req: DecisionRequest, key: str 
         return err
 
 
-class DecisionBatcher:
+class _Queue:
+    """Requests waiting for their batch: `submit` queues one and awaits its answer."""
+
+    _pending: list[tuple[Item, asyncio.Future]]
+
+    async def submit(self, req: DecisionRequest, key: str | None, caller: Any) -> tuple[int, str]:
+        """Queue one decision; returns (status, body text) after its batch committed, or raises."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+        self._pending.append(((req, key, caller), future))
+        self._arrived(loop)
+        return await future
+
+    def _arrived(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A request was queued: start or wake the batching."""
+        raise NotImplementedError
+
+
+class DecisionBatcher(_Queue):
     """SQLite: collects the decisions of one event-loop turn and records them in one transaction.
 
     A request appends itself and awaits its future; the first request of a turn schedules `_flush`
@@ -159,15 +177,10 @@ class DecisionBatcher:
         self._pending: list[tuple[Item, asyncio.Future]] = []
         self._scheduled = False
 
-    async def submit(self, req: DecisionRequest, key: str | None, caller: Any) -> tuple[int, str]:
-        """Queue one decision; returns (status, body text) after its batch committed, or raises."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future = loop.create_future()
-        self._pending.append(((req, key, caller), future))
+    def _arrived(self, loop: asyncio.AbstractEventLoop) -> None:
         if not self._scheduled:
             self._scheduled = True
             loop.call_soon(self._flush)
-        return await future
 
     def _flush(self) -> None:
         batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
@@ -342,7 +355,7 @@ def _caller(caller: Any, token_rows: dict[str, tuple[Any, ...]], tokens: Any) ->
         return err
 
 
-class PgGroupCommit:
+class PgGroupCommit(_Queue):
     """PostgreSQL: one batch at a time on the event loop, through one `AsyncConnection` per process.
 
     A request appends itself and awaits its future; the first one starts a drain task, which records
@@ -362,17 +375,12 @@ class PgGroupCommit:
         self._gathered: asyncio.Future | None = None
         self._expect, self._last_end = 0, 0.0  # size and end (loop time) of the last batch
 
-    async def submit(self, req: DecisionRequest, key: str | None, caller: Any) -> tuple[int, str]:
-        """Queue one decision; returns (status, body text) after its batch committed, or raises."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future = loop.create_future()
-        self._pending.append(((req, key, caller), future))
+    def _arrived(self, loop: asyncio.AbstractEventLoop) -> None:
         if not self._draining:
             self._draining = True
             loop.create_task(self._drain())
         elif self._gathered is not None and len(self._pending) >= self._expect and not self._gathered.done():
             self._gathered.set_result(None)
-        return await future
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
