@@ -360,7 +360,9 @@ class PgGroupCommit(_Queue):
 
     A request appends itself and awaits its future; the first one starts a drain task, which records
     up to `MAX_BATCH` waiting requests per transaction until none wait. Everything that arrives while
-    a batch is in the database forms the next one. No timer: a lone request is recorded immediately.
+    a batch is in the database forms the next one. Right after a batch, while fewer requests wait than
+    it carried, the next one waits up to `GATHER_S` for them; a lone request on a quiet service is
+    recorded at once.
     """
 
     def __init__(self, engine: Engine, runtime: PolicyRuntime, tokens: Any = None) -> None:
@@ -455,8 +457,11 @@ class PgGroupCommit(_Queue):
             # moment: on a new database (empty tables) that plan scanned idempotency_keys in full, and
             # kept doing so as the table grew until autovacuum's next ANALYZE (a minute or more; most
             # of a decision's database time). Seq scans off on this connection keep the index plans.
-            self._conn = await psycopg.AsyncConnection.connect(self._conninfo, connect_timeout=5,
-                                                               options="-c enable_seqscan=off")
+            # (SET, not a connection `options` string, which would replace one given in the URL.)
+            conn = await psycopg.AsyncConnection.connect(self._conninfo, connect_timeout=5, autocommit=True)
+            await conn.execute("SET enable_seqscan = off")
+            await conn.set_autocommit(False)
+            self._conn = conn
         return self._conn
 
     async def _abandon(self, drop: bool) -> None:
