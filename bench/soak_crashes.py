@@ -5,7 +5,8 @@ servers and PostgreSQL itself are killed (-9) again and again and restarted.
                                            [--limit 2000] [--server-kills 20] [--pg-kills 8]
 
 Every request carries its own Idempotency-Key and is retried by its client (503 while the database is
-down, a dropped connection when its server died: on the next server) until it is answered. At the end
+down, a dropped connection when its server died: on the next server) until it is answered; each
+client sends each request to the next server, so restarted servers get traffic again. At the end
 it checks and prints: used = distinct grants <= limit, one decision per key, no 500 at any attempt,
 every server answering /readyz and a decision without being restarted for the database outages, and
 `audit verify --checkpoints` over every server's checkpoint file (keyed chain). Exit 1 if any fails.
@@ -89,7 +90,7 @@ def main() -> int:
 
         started = time.monotonic()
         results = asyncio.run(run_load_async([("127.0.0.1", s.port) for s in servers], plans, timeout=900,
-                                             during=crashes))
+                                             during=crashes, rotate=True))
         elapsed = time.monotonic() - started
         statuses = Counter(r.status for r in results)
         retried = Counter(s for r in results for s in r.retried)

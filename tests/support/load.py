@@ -72,7 +72,8 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 
 async def _client(targets: Sequence[tuple[str, int]], index: int, requests: Sequence[Request],
-                  results: list[Result], deadline: float, retry_statuses: frozenset[int]) -> None:
+                  results: list[Result], deadline: float, retry_statuses: frozenset[int],
+                  rotate: bool = False) -> None:
     reader = writer = None
     target_i = index % len(targets)
     for req in requests:
@@ -93,6 +94,10 @@ async def _client(targets: Sequence[tuple[str, int]], index: int, requests: Sequ
                     continue
                 body = json.loads(raw) if raw else None
                 results.append(Result(req, status, body, time.perf_counter() - start, attempts, retried))
+                if rotate and len(targets) > 1:
+                    writer.close()
+                    reader = writer = None
+                    target_i = (target_i + 1) % len(targets)
                 break
             except (OSError, asyncio.IncompleteReadError, ValueError):
                 if writer is not None:
@@ -110,11 +115,14 @@ async def _client(targets: Sequence[tuple[str, int]], index: int, requests: Sequ
 
 async def run_load_async(targets: Sequence[tuple[str, int]], plans: Sequence[Sequence[Request]],
                          timeout: float = 300, retry_statuses: frozenset[int] = frozenset({502, 503}),
-                         during: Callable[[], Any] | None = None) -> list[Result]:
-    """Run one coroutine per plan (a virtual client) against `targets` (round-robin by client)."""
+                         during: Callable[[], Any] | None = None, rotate: bool = False) -> list[Result]:
+    """Run one coroutine per plan (a virtual client) against `targets` (round-robin by client).
+
+    `rotate`: each client sends each request to the next target (a new connection each time), so
+    that every server keeps getting traffic, also one restarted after a crash."""
     results: list[Result] = []
     deadline = time.monotonic() + timeout
-    tasks = [asyncio.create_task(_client(targets, i, plan, results, deadline, retry_statuses))
+    tasks = [asyncio.create_task(_client(targets, i, plan, results, deadline, retry_statuses, rotate))
              for i, plan in enumerate(plans)]
     if during is not None:
         await during()
