@@ -65,11 +65,10 @@ class JobStore:
     def _record(self, job: Job, owner: str) -> None:
         now = time.monotonic()
         final = job.status in ("done", "failed")
-        with self._lock:
+        with self._lock:  # one job's changes come one after another (submit, then its own thread)
             last = self._written.get(job.id)
-            if last is not None and not final and last[0] == job.status and now - last[1] < PROGRESS_EVERY_S:
-                return
-            self._written[job.id] = (job.status, now)
+        if last is not None and not final and last[0] == job.status and now - last[1] < PROGRESS_EVERY_S:
+            return
         seen = now_iso()
         result = json.dumps(job.result, separators=(",", ":")) if job.result is not None else None
         with write_tx(self._engine) as tx:
@@ -80,9 +79,11 @@ class JobStore:
             else:
                 tx.run(_UPDATE_SQL, (job.status, job.progress, job.message, result, job.error, job.finished,
                                      seen, job.id))
-        if final:
-            with self._lock:
+        with self._lock:  # noted only once stored: a failed INSERT is tried again at the next change
+            if final:
                 self._written.pop(job.id, None)
+            else:
+                self._written[job.id] = (job.status, now)
         self._start_heartbeat()
 
     def _start_heartbeat(self) -> None:
