@@ -118,7 +118,7 @@ def record_sqlite(tx: Tx, runtime: PolicyRuntime, req: DecisionRequest, request_
     if key is not None:
         tx.run(_KEY_SQL, (key, fp, body_text, now))
     tx.head = (seq, digest)
-    note_outcome(tx, decision["outcome"])
+    _note_outcome(tx, decision["outcome"])
     return 200, body_text
 
 
@@ -145,7 +145,7 @@ def _record(tx: Tx, runtime: PolicyRuntime, req: DecisionRequest, request_text: 
                     tx.date(req.application_date), decision["outcome"], quota_id, policy["id"],
                     policy["revision"], key, token_id, now, body_text)
     _write_pg(tx, decision_row, payload_text, key, fp, body_text, now, token_id)
-    note_outcome(tx, decision["outcome"])
+    _note_outcome(tx, decision["outcome"])
     return 200, body_text
 
 
@@ -179,7 +179,7 @@ def _write_pg(tx: Tx, decision_row: tuple[Any, ...], payload_text: str, key: str
     tx.head = (seq, digest)
 
 
-def note_outcome(tx: Tx, outcome: str) -> None:
+def _note_outcome(tx: Tx, outcome: str) -> None:
     """Remember the outcome for the metrics, counted only once the transaction committed."""
     if tx.outcomes is None:
         tx.outcomes = [outcome]

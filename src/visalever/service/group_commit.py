@@ -19,6 +19,7 @@ previous one, so caps never over-issue and a key repeated inside a batch replays
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import time
@@ -42,6 +43,7 @@ from visalever.service.db import (
     write_tx,
 )
 from visalever.service.decisions import (
+    MAX_ATTEMPTS,
     PATH,
     decide_and_record,
     finish,
@@ -54,7 +56,6 @@ from visalever.service.schemas import DecisionRequest
 from visalever.service.tokens import BATCH_LOOKUP_SQL, hash_token
 
 MAX_BATCH = 64
-MAX_ATTEMPTS = 8
 GATHER_S = 0.004
 
 
@@ -144,8 +145,9 @@ def _one(engine: Engine, runtime: PolicyRuntime, req: DecisionRequest, key: str 
         return err
 
 
-class _Queue:
-    """Requests waiting for their batch: `submit` queues one and awaits its answer."""
+class _Queue(abc.ABC):
+    """Requests waiting for their batch: `submit` queues one and awaits its answer; each backend's
+    batcher says in `_arrived` how a queued request starts or wakes its batching."""
 
     _pending: list[tuple[Item, asyncio.Future]]
 
@@ -157,9 +159,9 @@ class _Queue:
         self._arrived(loop)
         return await future
 
+    @abc.abstractmethod
     def _arrived(self, loop: asyncio.AbstractEventLoop) -> None:
         """A request was queued: start or wake the batching."""
-        raise NotImplementedError
 
 
 class DecisionBatcher(_Queue):
